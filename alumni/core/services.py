@@ -1,0 +1,41 @@
+"""Writes shared by every feature: the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from alumni.core.models import AuditEntry
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "系统"
+    return getattr(actor, "name", "") or actor.get_username()
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: Any = None,
+    summary: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEntry:
+    """Record one admin write in the school's audit log."""
+    with transaction.atomic():
+        return AuditEntry.objects.create(
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=_actor_label(actor),
+            action=action,
+            summary=summary[:255],
+            object_type=target._meta.label_lower if target is not None else "",
+            object_id=str(target.pk) if target is not None else "",
+            object_repr=str(target)[:200] if target is not None else "",
+            before=before,
+            after=after,
+            ip_address=ip_address,
+        )

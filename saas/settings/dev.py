@@ -1,0 +1,3 @@
+from saas.settings.base import *  # noqa: F403
+
+DEBUG = True

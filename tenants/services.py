@@ -1,0 +1,161 @@
+"""Platform writes: creating, suspending and reactivating schools.
+
+A school is created by cloning the migrated template schema (tables, migration records and
+default content) inside one transaction together with its row, its domain and its per-school
+setup. PostgreSQL DDL is transactional, so a failure at any step leaves no schema, domain or
+row behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_context, schema_exists
+
+from tenants.errors import ProvisioningFailed, TemplateMissing
+from tenants.fleet import template_schema
+from tenants.models import Domain, OperatorLog, School
+from tenants.signals import school_provisioned
+from tenants.validation import hostname_for_subdomain, schema_for_subdomain, subdomain_check
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SchoolAdmin:
+    email: str
+    password: str
+    name: str = ""
+    phone: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _log(*, actor, school: School | None, action: str, before=None, after=None) -> None:
+    label = "系统" if actor is None else (getattr(actor, "name", "") or actor.get_username())
+    OperatorLog.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=label,
+        school=school,
+        action=action,
+        before=before,
+        after=after,
+    )
+
+
+def _snapshot(school: School) -> dict:
+    return {"status": school.status, "is_ready": school.is_ready, "suspended_reason": school.suspended_reason}
+
+
+def school_create(
+    *,
+    name: str,
+    short_name: str,
+    subdomain: str,
+    admin: SchoolAdmin | None = None,
+    actor=None,
+    is_demo: bool = False,
+    extra_domains: tuple[str, ...] = (),
+) -> School:
+    """Create a school by cloning the template schema, with its domain, site and first admin."""
+    subdomain = subdomain_check(subdomain)
+    if not schema_exists(template_schema()):
+        raise TemplateMissing("模板库不存在，请先运行 `python manage.py migrate`。")
+    schema = schema_for_subdomain(subdomain)
+    hostname = hostname_for_subdomain(subdomain)
+    try:
+        with transaction.atomic():
+            school = School.objects.create(
+                schema_name=schema,
+                name=name.strip(),
+                short_name=short_name.strip(),
+                subdomain=subdomain,
+                admin_email=admin.email if admin else "",
+                is_demo=is_demo,
+                status=School.Status.PROVISIONING,
+            )
+            CloneSchema().clone_schema(template_schema(), schema, "DATA")
+            Domain.objects.create(domain=hostname, tenant=school, is_primary=True)
+            for extra in extra_domains:
+                Domain.objects.create(domain=extra, tenant=school, is_primary=False)
+            with schema_context(schema):
+                connection.tenant = school
+                if admin is not None:
+                    _school_admin_create(admin)
+                school_provisioned.send(
+                    sender=School,
+                    school=school,
+                    hostname=hostname,
+                    admin=admin,
+                )
+            school.status = School.Status.ACTIVE
+            school.is_ready = True
+            school.save(update_fields=["status", "is_ready", "updated_at"])
+            _log(
+                actor=actor,
+                school=school,
+                action="school_create",
+                after={"subdomain": subdomain, "name": name},
+            )
+    except (ProvisioningFailed, TemplateMissing):
+        raise
+    except Exception as exc:  # anything else is a provisioning failure; the transaction rolled back
+        logger.exception("Provisioning %s failed", subdomain)
+        raise ProvisioningFailed(f"学校开通失败：{exc}") from exc
+    finally:
+        connection.set_schema_to_public()
+    return school
+
+
+def _school_admin_create(admin: SchoolAdmin):
+    user_model = get_user_model()
+    user = user_model(
+        username=admin.email.lower(),
+        email=admin.email.lower(),
+        name=admin.name,
+        phone=admin.phone or None,
+        is_staff=True,
+        is_superuser=True,
+    )
+    user.set_password(admin.password)
+    user.save()
+    return user
+
+
+def school_suspend(*, school: School, reason: str = "", actor=None) -> School:
+    """Suspend a school: its hosts answer with a notice and periodic jobs skip it."""
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school.pk)
+        before = _snapshot(school)
+        school.status = School.Status.SUSPENDED
+        school.is_ready = False
+        school.suspended_reason = reason[:200]
+        school.save(update_fields=["status", "is_ready", "suspended_reason", "updated_at"])
+        _log(actor=actor, school=school, action="school_suspend", before=before, after=_snapshot(school))
+    return school
+
+
+def school_reactivate(*, school: School, actor=None) -> School:
+    """Bring a suspended school back online."""
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school.pk)
+        before = _snapshot(school)
+        school.status = School.Status.ACTIVE
+        school.is_ready = True
+        school.suspended_reason = ""
+        school.save(update_fields=["status", "is_ready", "suspended_reason", "updated_at"])
+        _log(actor=actor, school=school, action="school_reactivate", before=before, after=_snapshot(school))
+    return school
+
+
+def school_url(school: School, path: str = "/") -> str:
+    domain = school.get_primary_domain()
+    host = domain.domain if domain else hostname_for_subdomain(school.subdomain)
+    port = settings.PLATFORM_PORT
+    default_port = {"http": "80", "https": "443"}.get(settings.PLATFORM_SCHEME)
+    netloc = host if not port or port == default_port else f"{host}:{port}"
+    return f"{settings.PLATFORM_SCHEME}://{netloc}{path}"
