@@ -31,6 +31,8 @@ if not _database_url:
 
     _database_url = embedded_database_url(Path(env_str("PGSERVER_DATA_DIR", str(BASE_DIR / ".pgdata"))))
 DATABASES = {"default": database_from_url(_database_url)}
+if env_str("TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME")}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
