@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection, transaction
-from django_tenants.clone import CloneSchema
-from django_tenants.utils import schema_context, schema_exists
+from django.db.models import Q
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
-from tenants.errors import ProvisioningFailed, TemplateMissing
+from tenants.clone import clone_schema
+from tenants.errors import OperatorInvalid, ProvisioningFailed, SchoolStateError, TemplateMissing
 from tenants.fleet import template_schema
 from tenants.models import Domain, OperatorLog, School
 from tenants.signals import school_provisioned
@@ -35,8 +39,9 @@ class SchoolAdmin:
     extra: dict = field(default_factory=dict)
 
 
-def _log(*, actor, school: School | None, action: str, before=None, after=None) -> None:
-    label = "系统" if actor is None else (getattr(actor, "name", "") or actor.get_username())
+def _log(*, actor, school: School | None, action: str, before=None, after=None, label: str = "") -> None:
+    if not label:
+        label = "系统" if actor is None else (getattr(actor, "name", "") or actor.get_username())
     OperatorLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=label,
@@ -60,6 +65,7 @@ def school_create(
     actor=None,
     is_demo: bool = False,
     extra_domains: tuple[str, ...] = (),
+    actor_label: str = "",
 ) -> School:
     """Create a school by cloning the template schema, with its domain, site and first admin."""
     subdomain = subdomain_check(subdomain)
@@ -78,7 +84,7 @@ def school_create(
                 is_demo=is_demo,
                 status=School.Status.PROVISIONING,
             )
-            CloneSchema().clone_schema(template_schema(), schema, "DATA")
+            clone_schema(template_schema(), schema)
             Domain.objects.create(domain=hostname, tenant=school, is_primary=True)
             for extra in extra_domains:
                 Domain.objects.create(domain=extra, tenant=school, is_primary=False)
@@ -100,6 +106,7 @@ def school_create(
                 school=school,
                 action="school_create",
                 after={"subdomain": subdomain, "name": name},
+                label=actor_label,
             )
     except (ProvisioningFailed, TemplateMissing):
         raise
@@ -130,6 +137,8 @@ def school_suspend(*, school: School, reason: str = "", actor=None) -> School:
     """Suspend a school: its hosts answer with a notice and periodic jobs skip it."""
     with transaction.atomic():
         school = School.objects.select_for_update().get(pk=school.pk)
+        if school.status != School.Status.ACTIVE:
+            raise SchoolStateError(f"只能停用正常运行的学校（{school.subdomain} 当前为「{school.get_status_display()}」）。")
         before = _snapshot(school)
         school.status = School.Status.SUSPENDED
         school.is_ready = False
@@ -143,6 +152,8 @@ def school_reactivate(*, school: School, actor=None) -> School:
     """Bring a suspended school back online."""
     with transaction.atomic():
         school = School.objects.select_for_update().get(pk=school.pk)
+        if school.status != School.Status.SUSPENDED:
+            raise SchoolStateError(f"只能恢复已停用的学校（{school.subdomain} 当前为「{school.get_status_display()}」）。")
         before = _snapshot(school)
         school.status = School.Status.ACTIVE
         school.is_ready = True
@@ -155,7 +166,50 @@ def school_reactivate(*, school: School, actor=None) -> School:
 def school_url(school: School, path: str = "/") -> str:
     domain = school.get_primary_domain()
     host = domain.domain if domain else hostname_for_subdomain(school.subdomain)
+    return host_url(host, path)
+
+
+def platform_url(path: str = "/") -> str:
+    """Absolute URL on the platform domain (for links from a school's host back to the platform)."""
+    return host_url(settings.PLATFORM_DOMAIN, path)
+
+
+def host_url(host: str, path: str = "/") -> str:
+    """Absolute URL for a hostname, with the platform's scheme and port."""
     port = settings.PLATFORM_PORT
     default_port = {"http": "80", "https": "443"}.get(settings.PLATFORM_SCHEME)
     netloc = host if not port or port == default_port else f"{host}:{port}"
     return f"{settings.PLATFORM_SCHEME}://{netloc}{path}"
+
+
+def operator_save(*, email: str, password: str, name: str = "", actor=None):
+    """Create or update a platform operator: a staff superuser in the public schema."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise OperatorInvalid("邮箱格式不正确。", field="email") from exc
+    user_model = get_user_model()
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        user = (
+            user_model._default_manager.filter(Q(email__iexact=email) | Q(username=email)).order_by("pk").first()
+        )
+        created = user is None
+        if created:
+            user = user_model(username=email, email=email)
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise OperatorInvalid(" ".join(exc.messages), field="password") from exc
+        if name:
+            user.name = name
+        user.is_staff = user.is_superuser = user.is_active = True
+        user.set_password(password)
+        user.save()
+        _log(
+            actor=actor,
+            school=None,
+            action="operator_create" if created else "operator_update",
+            after={"email": email, "name": user.name},
+        )
+    return user, created

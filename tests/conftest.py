@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from tenants.models import School
+from tenants.models import Domain, School
 from tenants.services import SchoolAdmin, school_create
 
 SCHOOLS = {
@@ -30,6 +30,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         for subdomain, (name, short, email) in SCHOOLS.items():
             if not School.objects.filter(subdomain=subdomain).exists():
+                # A transactional test of an earlier --reuse-db run may have flushed the row.
+                with connection.cursor() as cursor:
+                    cursor.execute(f'DROP SCHEMA IF EXISTS "{subdomain}" CASCADE')
                 school_create(
                     name=name,
                     short_name=short,
@@ -37,6 +40,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     admin=SchoolAdmin(email=email, password=ADMIN_PASSWORD, name=f"{short}管理员"),
                 )
         connection.set_schema_to_public()
+        _SNAPSHOT["schools"] = list(School.objects.filter(subdomain__in=SCHOOLS).values())
+        _SNAPSHOT["domains"] = list(Domain.objects.filter(tenant__subdomain__in=SCHOOLS).values())
+
+
+_SNAPSHOT: dict[str, list[dict]] = {}
+
+
+def _restore_session_schools() -> None:
+    """Put the session schools' rows back after a transactional test flushed the public schema.
+
+    ``transactional_db`` truncates public tables (School, Domain) at teardown; the schools'
+    schemas survive, so restoring the two rows brings the schools back as they were.
+    """
+    connection.set_schema_to_public()
+    if School.objects.filter(subdomain__in=SCHOOLS).count() == len(SCHOOLS):
+        return
+    School.objects.bulk_create([School(**row) for row in _SNAPSHOT["schools"]], ignore_conflicts=True)
+    Domain.objects.bulk_create([Domain(**row) for row in _SNAPSHOT["domains"]], ignore_conflicts=True)
 
 
 @pytest.fixture(autouse=True)
@@ -47,11 +68,13 @@ def _public_schema_after_each_test():
 
 @pytest.fixture
 def school_a(db) -> School:
+    _restore_session_schools()
     return School.objects.get(subdomain="alpha")
 
 
 @pytest.fixture
 def school_b(db) -> School:
+    _restore_session_schools()
     return School.objects.get(subdomain="beta")
 
 
