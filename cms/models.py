@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ class ServiceBlock(blocks.StructBlock):
             ("profile", "我的"),
             ("star", "名人堂"),
             ("mail", "消息"),
+            ("info", "关于"),
         ],
         label=_("图标"),
     )
@@ -57,12 +59,16 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["latest_news"] = NewsPage.objects.live().descendant_of(self).order_by("-date", "-id")[:5]
+        context["latest_news"] = (
+            NewsPage.objects.live().descendant_of(self).select_related("cover").order_by("-date", "-id")[:5]
+        )
         return context
 
 
 class NewsIndexPage(Page):
     intro = RichTextField(_("简介"), blank=True)
+
+    per_page = 10
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
@@ -73,7 +79,9 @@ class NewsIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["news_items"] = NewsPage.objects.live().child_of(self).order_by("-date", "-id")
+        news = NewsPage.objects.live().child_of(self).select_related("cover").order_by("-date", "-id")
+        # get_page() clamps bad or out-of-range ?page= values instead of raising.
+        context["news_items"] = Paginator(news, self.per_page).get_page(request.GET.get("page"))
         return context
 
 
@@ -103,6 +111,16 @@ class NewsPage(Page):
 
     class Meta:
         verbose_name = _("新闻")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["more_news"] = (
+            NewsPage.objects.live()
+            .sibling_of(self, inclusive=False)
+            .select_related("cover")
+            .order_by("-date", "-id")[:3]
+        )
+        return context
 
 
 class ArticlePage(Page):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/", include("saas.urls_api")),
+    path("accounts/handoff/", include("tenants.urls_school")),
     path("accounts/", include("alumni.accounts.urls")),
 ]
 if settings.DEBUG:

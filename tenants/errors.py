@@ -24,3 +24,13 @@ class ProvisioningFailed(TenantError):
 
 class TemplateMissing(TenantError):
     code = "template_missing"
+
+
+class SchoolStateError(TenantError):
+    """The school is not in a state that allows this (suspending a suspended school, …)."""
+
+    code = "school_state"
+
+
+class OperatorInvalid(TenantError):
+    code = "operator_invalid"

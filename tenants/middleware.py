@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import Http404
+from django.http import JsonResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -35,8 +35,14 @@ class SchoolMiddleware(TenantMainMiddleware):
             if subdomain and request.path.startswith("/api/"):
                 school = School.objects.filter(subdomain=subdomain).first()
                 if school is None:
-                    raise Http404(f'No school "{subdomain}"')
+                    # API clients get the API's error format, not an HTML page.
+                    return JsonResponse(
+                        {"code": "school_not_found", "detail": f"学校不存在：{subdomain}"}, status=404
+                    )
                 return self._activate(request, school, hostname)
+            if request.path.startswith("/api/"):
+                detail = "请使用学校的域名，或在请求头 X-School 中填写学校子域名"
+                return JsonResponse({"code": "school_required", "detail": detail}, status=400)
             request.tenant = connection.tenant
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             return None
@@ -63,5 +69,7 @@ class SuspendedSchoolMiddleware:
     def __call__(self, request):
         school = getattr(request, "tenant", None)
         if isinstance(school, School) and school.status != School.Status.ACTIVE:
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "school_unavailable", "detail": "该学校暂停服务"}, status=503)
             return render(request, "tenants/school_unavailable.html", {"school": school}, status=503)
         return self.get_response(request)

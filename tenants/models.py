@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
@@ -88,3 +89,47 @@ class OperatorLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.school_id}"
+
+    @property
+    def action_display(self) -> str:
+        return str(OPERATOR_ACTIONS.get(self.action, self.action))
+
+    @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(label, before, after) for every recorded value that changed, in words, for display."""
+        before, after = self.before or {}, self.after or {}
+        rows = []
+        for key in dict.fromkeys([*after, *before]):
+            old, new = before.get(key), after.get(key)
+            if old != new:
+                rows.append((self._label(key), _value_text(key, old), _value_text(key, new)))
+        return rows
+
+    def _label(self, key: str) -> str:
+        if self.action.startswith("school_"):
+            try:
+                return str(School._meta.get_field(key).verbose_name)
+            except FieldDoesNotExist:
+                return key
+        return str(_OPERATOR_FIELDS.get(key, key))
+
+
+def _value_text(key: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if key == "status" and value in School.Status.values:
+        return str(School.Status(value).label)
+    return str(value)
+
+
+_OPERATOR_FIELDS = {"email": _("邮箱"), "name": _("姓名")}
+
+OPERATOR_ACTIONS = {
+    "school_create": _("开通学校"),
+    "school_suspend": _("停用学校"),
+    "school_reactivate": _("恢复学校"),
+    "operator_create": _("新增运营人员"),
+    "operator_update": _("更新运营人员"),
+}

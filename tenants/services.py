@@ -138,7 +138,9 @@ def school_suspend(*, school: School, reason: str = "", actor=None) -> School:
     with transaction.atomic():
         school = School.objects.select_for_update().get(pk=school.pk)
         if school.status != School.Status.ACTIVE:
-            raise SchoolStateError(f"只能停用正常运行的学校（{school.subdomain} 当前为「{school.get_status_display()}」）。")
+            raise SchoolStateError(
+                f"只能停用正常运行的学校（{school.subdomain} 当前为「{school.get_status_display()}」）。"
+            )
         before = _snapshot(school)
         school.status = School.Status.SUSPENDED
         school.is_ready = False
@@ -153,7 +155,9 @@ def school_reactivate(*, school: School, actor=None) -> School:
     with transaction.atomic():
         school = School.objects.select_for_update().get(pk=school.pk)
         if school.status != School.Status.SUSPENDED:
-            raise SchoolStateError(f"只能恢复已停用的学校（{school.subdomain} 当前为「{school.get_status_display()}」）。")
+            raise SchoolStateError(
+                f"只能恢复已停用的学校（{school.subdomain} 当前为「{school.get_status_display()}」）。"
+            )
         before = _snapshot(school)
         school.status = School.Status.ACTIVE
         school.is_ready = True
@@ -182,7 +186,7 @@ def host_url(host: str, path: str = "/") -> str:
     return f"{settings.PLATFORM_SCHEME}://{netloc}{path}"
 
 
-def operator_save(*, email: str, password: str, name: str = "", actor=None):
+def operator_save(*, email: str, password: str, name: str = "", actor=None, actor_label: str = ""):
     """Create or update a platform operator: a staff superuser in the public schema."""
     email = (email or "").strip().lower()
     try:
@@ -192,7 +196,9 @@ def operator_save(*, email: str, password: str, name: str = "", actor=None):
     user_model = get_user_model()
     with schema_context(get_public_schema_name()), transaction.atomic():
         user = (
-            user_model._default_manager.filter(Q(email__iexact=email) | Q(username=email)).order_by("pk").first()
+            user_model._default_manager.filter(Q(email__iexact=email) | Q(username=email))
+            .order_by("pk")
+            .first()
         )
         created = user is None
         if created:
@@ -211,5 +217,6 @@ def operator_save(*, email: str, password: str, name: str = "", actor=None):
             school=None,
             action="operator_create" if created else "operator_update",
             after={"email": email, "name": user.name},
+            label=actor_label,
         )
     return user, created

@@ -125,13 +125,13 @@ INSTALLED_APPS = (
     + [
         "drf_spectacular",
         "drf_spectacular_sidecar",
+        "saas",
     ]
 )
 
 MIDDLEWARE = [
     "tenants.middleware.SchoolMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -238,15 +238,19 @@ WAGTAILADMIN_BASE_URL = f"{PLATFORM_SCHEME}://{PLATFORM_DOMAIN}:{PLATFORM_PORT}"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_RENDITION_CACHE = "renditions"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No gravatar: it is unreachable from mainland China and would send admins' e-mail hashes abroad.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILADMIN_USER_LOGIN_FORM = "alumni.core.forms.AdminLoginForm"
 WAGTAIL_USER_CUSTOM_FIELDS = ["name", "phone"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "xls", "pptx", "zip", "txt"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Bearer first: an anonymous call then gets 401 with WWW-Authenticate, the same everywhere.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "alumni.core.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -264,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Only our API: Wagtail's internal admin endpoints are not part of the public contract.
+    "PREPROCESSING_HOOKS": ["saas.api_schema.only_public_api"],
 }
 
 # --- WeChat --------------------------------------------------------------------------------
@@ -273,6 +279,11 @@ WECHAT_OPEN_BASE_URL = env_str("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.c
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "校友云 <noreply@alumni.cloud>")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
 LOGGING = {
     "version": 1,
