@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from tenants.storage import platform_storage
+
 
 class School(TenantMixin):
     """One university's alumni association; its data lives in schema ``schema_name``."""
@@ -19,7 +21,7 @@ class School(TenantMixin):
     name = models.CharField(_("学校名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=30)
     subdomain = models.SlugField(_("子域名"), max_length=40, unique=True)
-    logo = models.ImageField(_("校徽"), upload_to="school-logos/", blank=True)
+    logo = models.ImageField(_("校徽"), upload_to="school-logos/", storage=platform_storage, blank=True)
     primary_color = models.CharField(_("主题色"), max_length=7, default="#8b1a1a")
     admin_email = models.EmailField(_("管理员邮箱"), blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)

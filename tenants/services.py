@@ -42,6 +42,10 @@ class SchoolAdmin:
 def _log(*, actor, school: School | None, action: str, before=None, after=None, label: str = "") -> None:
     if not label:
         label = "系统" if actor is None else (getattr(actor, "name", "") or actor.get_username())
+    if actor is not None and connection.schema_name != get_public_schema_name():
+        # A school's own admin: their user row lives in the school's schema, not in public.
+        label = f"{label}（{connection.schema_name} 学校管理员）"
+        actor = None
     OperatorLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=label,
@@ -220,3 +224,32 @@ def operator_save(*, email: str, password: str, name: str = "", actor=None, acto
             label=actor_label,
         )
     return user, created
+
+
+PROFILE_FIELDS = ("name", "short_name", "primary_color", "contact_phone", "admin_email")
+
+
+def school_profile_update(
+    *, school: School, actor=None, logo=None, clear_logo: bool = False, **changes
+) -> School:
+    """Change a school's public profile (name, short name, colour, contact, logo)."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown profile fields: {sorted(unknown)}")
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school.pk)
+        before = {name: getattr(school, name) for name in PROFILE_FIELDS} | {"logo": school.logo.name}
+        for name, value in changes.items():
+            setattr(school, name, value)
+        old_logo = school.logo.name
+        if clear_logo:
+            school.logo = None
+        if logo is not None:
+            school.logo.save(logo.name, logo, save=False)
+        school.save()
+        after = {name: getattr(school, name) for name in PROFILE_FIELDS} | {"logo": school.logo.name}
+        _log(actor=actor, school=school, action="school_profile_update", before=before, after=after)
+        if old_logo and old_logo != school.logo.name:
+            storage = School._meta.get_field("logo").storage
+            transaction.on_commit(lambda: storage.delete(old_logo))
+    return school

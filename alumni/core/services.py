@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from alumni.core.models import AuditEntry
+from tenants.services import PROFILE_FIELDS, school_profile_update
 
 
 def _actor_label(actor) -> str:
@@ -39,3 +40,22 @@ def audit_record(
             after=after,
             ip_address=ip_address,
         )
+
+
+def school_profile_save(*, school, actor, logo=None, clear_logo: bool = False, **changes):
+    """Save the school's profile from its back office, in the platform log and the school's audit log."""
+    before = {name: getattr(school, name) for name in PROFILE_FIELDS} | {"logo": school.logo.name}
+    with transaction.atomic():
+        school = school_profile_update(
+            school=school, actor=actor, logo=logo, clear_logo=clear_logo, **changes
+        )
+        after = {name: getattr(school, name) for name in PROFILE_FIELDS} | {"logo": school.logo.name}
+        audit_record(
+            actor=actor,
+            action="school.profile_update",
+            target=school,
+            summary="修改学校信息",
+            before=before,
+            after=after,
+        )
+    return school

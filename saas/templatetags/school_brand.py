@@ -10,7 +10,6 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_context
 
 register = template.Library()
 
@@ -58,15 +57,10 @@ def monogram_svg(text: str, colour: str, *, size: int = 64) -> str:
 
 
 def logo_url(school) -> str:
-    """URL of the uploaded logo, or '' when there is none.
-
-    Logos are uploaded on the platform domain (sign-up, console), so the tenant-aware storage put
-    them under the public schema's media folder; resolve the URL there, not in the school's.
-    """
+    """URL of the uploaded logo (platform storage, see tenants/storage.py), or '' when there is none."""
     if school is None or not school.logo:
         return ""
-    with schema_context(get_public_schema_name()):
-        return school.logo.url
+    return school.logo.url
 
 
 @register.simple_tag

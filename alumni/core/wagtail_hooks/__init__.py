@@ -4,6 +4,6 @@ A package rather than one module so that each part stays small; Wagtail imports
 ``alumni.core.wagtail_hooks`` and the imports below register everything.
 """
 
-from alumni.core.wagtail_hooks import audit_hooks, audit_log, dashboard
+from alumni.core.wagtail_hooks import audit_hooks, audit_log, dashboard, school_profile
 
-__all__ = ["audit_hooks", "audit_log", "dashboard"]
+__all__ = ["audit_hooks", "audit_log", "dashboard", "school_profile"]
