@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("基础")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from alumni.core import receivers  # noqa: F401

@@ -42,12 +42,13 @@ def test_uploaded_logo_replaces_the_monogram(school_a, client_a, settings, tmp_p
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
         b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
     )
-    connection.set_schema_to_public()  # the platform (sign-up, console) is where logos are uploaded
+    connection.set_schema_to_public()
     school_a.logo.save("alpha.png", ContentFile(png), save=True)
     page = html(client_a.get("/admin/login/"))
-    assert re.search(r'<img class="school-badge" src="/media/public/school-logos/alpha[^"]*\.png"', page)
-    assert 'rel="icon" href="/media/public/school-logos/alpha' in page
-    assert (tmp_path / "public" / "school-logos").is_dir()
+    assert re.search(r'<img class="school-badge" src="/media/platform/school-logos/alpha[^"]*\.png"', page)
+    assert 'rel="icon" href="/media/platform/school-logos/alpha' in page
+    # Logos live in the platform's folder, not in any schema's media folder.
+    assert (tmp_path / "platform" / "school-logos").is_dir()
 
 
 def test_admin_pages_are_tinted_with_the_schools_colour(school_a, client_a):
