@@ -137,38 +137,48 @@ def _school_admin_create(admin: SchoolAdmin):
     return user
 
 
-def school_suspend(*, school: School, reason: str = "", actor=None) -> School:
-    """Suspend a school: its hosts answer with a notice and periodic jobs skip it."""
+def _school_status_change(
+    *, school: School, expected: str, status: str, reason: str, action: str, refusal: str, actor
+) -> School:
     with transaction.atomic():
         school = School.objects.select_for_update().get(pk=school.pk)
-        if school.status != School.Status.ACTIVE:
+        if school.status != expected:
             raise SchoolStateError(
-                f"只能停用正常运行的学校（{school.subdomain} 当前为「{school.get_status_display()}」）。"
+                refusal.format(subdomain=school.subdomain, status=school.get_status_display())
             )
         before = _snapshot(school)
-        school.status = School.Status.SUSPENDED
-        school.is_ready = False
+        school.status = status
+        school.is_ready = status == School.Status.ACTIVE
         school.suspended_reason = reason[:200]
         school.save(update_fields=["status", "is_ready", "suspended_reason", "updated_at"])
-        _log(actor=actor, school=school, action="school_suspend", before=before, after=_snapshot(school))
+        _log(actor=actor, school=school, action=action, before=before, after=_snapshot(school))
     return school
+
+
+def school_suspend(*, school: School, reason: str = "", actor=None) -> School:
+    """Suspend a school: its hosts answer with a notice and periodic jobs skip it."""
+    return _school_status_change(
+        school=school,
+        expected=School.Status.ACTIVE,
+        status=School.Status.SUSPENDED,
+        reason=reason,
+        action="school_suspend",
+        refusal="只能停用正常运行的学校（{subdomain} 当前为「{status}」）。",
+        actor=actor,
+    )
 
 
 def school_reactivate(*, school: School, actor=None) -> School:
     """Bring a suspended school back online."""
-    with transaction.atomic():
-        school = School.objects.select_for_update().get(pk=school.pk)
-        if school.status != School.Status.SUSPENDED:
-            raise SchoolStateError(
-                f"只能恢复已停用的学校（{school.subdomain} 当前为「{school.get_status_display()}」）。"
-            )
-        before = _snapshot(school)
-        school.status = School.Status.ACTIVE
-        school.is_ready = True
-        school.suspended_reason = ""
-        school.save(update_fields=["status", "is_ready", "suspended_reason", "updated_at"])
-        _log(actor=actor, school=school, action="school_reactivate", before=before, after=_snapshot(school))
-    return school
+    return _school_status_change(
+        school=school,
+        expected=School.Status.SUSPENDED,
+        status=School.Status.ACTIVE,
+        reason="",
+        action="school_reactivate",
+        refusal="只能恢复已停用的学校（{subdomain} 当前为「{status}」）。",
+        actor=actor,
+    )
 
 
 def school_url(school: School, path: str = "/") -> str:
