@@ -10,7 +10,6 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,6 +19,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from alumni.core.audit_actions import register_audit_actions
+from alumni.core.permissions import is_school_admin, school_admin_required
 from alumni.core.services import school_profile_save
 
 register_audit_actions({"school.profile_update": _("修改学校信息")})
@@ -55,9 +55,8 @@ class SchoolProfileForm(forms.Form):
         return logo
 
 
+@school_admin_required
 def school_profile_view(request):
-    if not request.user.is_superuser:
-        raise PermissionDenied
     school = connection.tenant
     # The logo is not an initial value: a FileField hands an unchanged initial file back as if uploaded.
     initial = {
@@ -84,7 +83,7 @@ def register_school_profile_url():
 
 class SuperuserMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.is_superuser
+        return is_school_admin(request.user)
 
 
 @hooks.register("register_settings_menu_item")
