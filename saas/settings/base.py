@@ -92,6 +92,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
 ]
 
 TENANT_APPS = [
@@ -101,6 +102,7 @@ TENANT_APPS = [
     "tenants.users",
     "alumni.core",
     "alumni.accounts",
+    "alumni.people",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",

@@ -1,0 +1,40 @@
+"""Errors of alumni records with stable codes (the API returns them as {"code", "detail"})."""
+
+from __future__ import annotations
+
+from alumni.core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
+
+
+class PersonNotFound(NotFound):
+    code = "person_not_found"
+    default_message = "未找到该校友"
+
+
+class RecordInvalid(ValidationFailed):
+    code = "record_invalid"
+    default_message = "档案信息有误"
+
+
+class NotVerified(PermissionDenied):
+    code = "not_verified"
+    default_message = "请先完成校友认证"
+
+
+class ClaimInvalid(ValidationFailed):
+    code = "claim_invalid"
+    default_message = "认证信息不完整"
+
+
+class ClaimPending(Conflict):
+    code = "claim_pending"
+    default_message = "你已有一份待审核的认证申请"
+
+
+class ImportInvalid(ServiceError):
+    code = "import_invalid"
+    default_message = "文件无法导入"
+
+
+class MergeInvalid(Conflict):
+    code = "merge_invalid"
+    default_message = "这两条档案不能合并"

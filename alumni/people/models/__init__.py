@@ -1,0 +1,31 @@
+"""The people app's models, one module per area; Django finds them through these imports."""
+
+from alumni.people.models.records import (
+    AccountLink,
+    AlumniGroup,
+    CardExchange,
+    Claim,
+    College,
+    CollegeAlias,
+    CustomFieldDefinition,
+    Degree,
+    DuplicateDismissal,
+    Major,
+    Person,
+    new_public_id,
+)
+
+__all__ = [
+    "AccountLink",
+    "AlumniGroup",
+    "CardExchange",
+    "Claim",
+    "College",
+    "CollegeAlias",
+    "CustomFieldDefinition",
+    "Degree",
+    "DuplicateDismissal",
+    "Major",
+    "Person",
+    "new_public_id",
+]
