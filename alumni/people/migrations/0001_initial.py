@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,259 +17,718 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AlumniGroup',
+            name="AlumniGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='分组名称')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="分组名称")),
+                ("description", models.CharField(blank=True, max_length=200, verbose_name="说明")),
             ],
             options={
-                'verbose_name': '校友分组',
-                'verbose_name_plural': '校友分组',
-                'ordering': ['name'],
+                "verbose_name": "校友分组",
+                "verbose_name_plural": "校友分组",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='College',
+            name="College",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='学院名称')),
-                ('code', models.CharField(blank=True, max_length=20, verbose_name='代码')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="学院名称")),
+                ("code", models.CharField(blank=True, max_length=20, verbose_name="代码")),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '学院',
-                'verbose_name_plural': '学院',
-                'ordering': ['sort_order', 'name'],
+                "verbose_name": "学院",
+                "verbose_name_plural": "学院",
+                "ordering": ["sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CustomFieldDefinition',
+            name="CustomFieldDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=40, unique=True, verbose_name='字段标识')),
-                ('label', models.CharField(max_length=40, verbose_name='名称')),
-                ('field_type', models.CharField(choices=[('text', '文本'), ('number', '数字'), ('date', '日期'), ('choice', '单选')], default='text', max_length=10, verbose_name='类型')),
-                ('choices', models.JSONField(blank=True, default=list, help_text='单选类型的选项列表', verbose_name='选项')),
-                ('required', models.BooleanField(default=False, verbose_name='必填')),
-                ('default_visibility', models.CharField(choices=[('everyone', '所有人'), ('alumni', '认证校友'), ('chapters', '同一校友组织'), ('nobody', '仅自己')], default='alumni', max_length=10, verbose_name='默认可见范围')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=40, unique=True, verbose_name="字段标识")),
+                ("label", models.CharField(max_length=40, verbose_name="名称")),
+                (
+                    "field_type",
+                    models.CharField(
+                        choices=[("text", "文本"), ("number", "数字"), ("date", "日期"), ("choice", "单选")],
+                        default="text",
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "choices",
+                    models.JSONField(
+                        blank=True, default=list, help_text="单选类型的选项列表", verbose_name="选项"
+                    ),
+                ),
+                ("required", models.BooleanField(default=False, verbose_name="必填")),
+                (
+                    "default_visibility",
+                    models.CharField(
+                        choices=[
+                            ("everyone", "所有人"),
+                            ("alumni", "认证校友"),
+                            ("chapters", "同一校友组织"),
+                            ("nobody", "仅自己"),
+                        ],
+                        default="alumni",
+                        max_length=10,
+                        verbose_name="默认可见范围",
+                    ),
+                ),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '自定义字段',
-                'verbose_name_plural': '自定义字段',
-                'ordering': ['sort_order', 'id'],
+                "verbose_name": "自定义字段",
+                "verbose_name_plural": "自定义字段",
+                "ordering": ["sort_order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CollegeAlias',
+            name="CollegeAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='曾用名')),
-                ('used_from', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='起始年份')),
-                ('used_until', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='截止年份')),
-                ('college', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='people.college', verbose_name='学院')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="曾用名")),
+                (
+                    "used_from",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="起始年份"),
+                ),
+                (
+                    "used_until",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="截止年份"),
+                ),
+                (
+                    "college",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="people.college",
+                        verbose_name="学院",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '学院曾用名',
-                'verbose_name_plural': '学院曾用名',
-                'ordering': ['name'],
+                "verbose_name": "学院曾用名",
+                "verbose_name_plural": "学院曾用名",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Major',
+            name="Major",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='专业名称')),
-                ('code', models.CharField(blank=True, max_length=20, verbose_name='代码')),
-                ('college', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='majors', to='people.college', verbose_name='学院')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="专业名称")),
+                ("code", models.CharField(blank=True, max_length=20, verbose_name="代码")),
+                (
+                    "college",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="majors",
+                        to="people.college",
+                        verbose_name="学院",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '专业',
-                'verbose_name_plural': '专业',
-                'ordering': ['college__sort_order', 'name'],
+                "verbose_name": "专业",
+                "verbose_name_plural": "专业",
+                "ordering": ["college__sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=alumni.people.models.records.new_public_id, editable=False, max_length=16, unique=True, verbose_name='公开编号')),
-                ('name', models.CharField(db_index=True, max_length=60, verbose_name='姓名')),
-                ('name_pinyin', models.CharField(blank=True, db_index=True, max_length=200, verbose_name='姓名拼音')),
-                ('name_initials', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='拼音首字母')),
-                ('gender', models.CharField(blank=True, choices=[('M', '男'), ('F', '女'), ('', '未知')], default='', max_length=1, verbose_name='性别')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('birth_date_precision', models.CharField(choices=[('day', '日'), ('month', '月'), ('year', '年')], default='day', max_length=5, verbose_name='出生日期精度')),
-                ('id_number_digest', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('id_number_cipher', models.TextField(blank=True, editable=False)),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=20, verbose_name='身份证号')),
-                ('phones', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=20), blank=True, default=list, size=None, verbose_name='手机号')),
-                ('emails', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=254), blank=True, default=list, size=None, verbose_name='邮箱')),
-                ('wechat_id', models.CharField(blank=True, max_length=40, verbose_name='微信号')),
-                ('province', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='省份')),
-                ('city', models.CharField(blank=True, db_index=True, max_length=40, verbose_name='城市')),
-                ('company', models.CharField(blank=True, db_index=True, max_length=120, verbose_name='工作单位')),
-                ('title', models.CharField(blank=True, max_length=60, verbose_name='职务')),
-                ('industry', models.CharField(blank=True, db_index=True, max_length=30, verbose_name='行业')),
-                ('photo', models.ImageField(blank=True, upload_to='people/photos/', verbose_name='照片')),
-                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=30), blank=True, default=list, size=None, verbose_name='标签')),
-                ('is_vip', models.BooleanField(db_index=True, default=False, verbose_name='重要校友')),
-                ('verification', models.CharField(choices=[('official', '官方档案'), ('verified', '已认证'), ('pending', '待审核'), ('rejected', '未通过')], db_index=True, default='official', max_length=10, verbose_name='认证状态')),
-                ('source', models.CharField(choices=[('import', '导入'), ('self', '校友填报'), ('admin', '管理员录入')], default='admin', max_length=10, verbose_name='来源')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('custom_fields', models.JSONField(blank=True, default=dict, verbose_name='自定义字段')),
-                ('privacy', models.JSONField(blank=True, default=dict, help_text='字段 → 可见范围；未设置的用默认值', verbose_name='隐私设置')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('groups', models.ManyToManyField(blank=True, related_name='members', to='people.alumnigroup', verbose_name='分组')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_from', to='people.person', verbose_name='已合并到')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=alumni.people.models.records.new_public_id,
+                        editable=False,
+                        max_length=16,
+                        unique=True,
+                        verbose_name="公开编号",
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=60, verbose_name="姓名")),
+                (
+                    "name_pinyin",
+                    models.CharField(blank=True, db_index=True, max_length=200, verbose_name="姓名拼音"),
+                ),
+                (
+                    "name_initials",
+                    models.CharField(blank=True, db_index=True, max_length=20, verbose_name="拼音首字母"),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("M", "男"), ("F", "女"), ("", "未知")],
+                        default="",
+                        max_length=1,
+                        verbose_name="性别",
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="出生日期")),
+                (
+                    "birth_date_precision",
+                    models.CharField(
+                        choices=[("day", "日"), ("month", "月"), ("year", "年")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="出生日期精度",
+                    ),
+                ),
+                (
+                    "id_number_digest",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+                ),
+                ("id_number_cipher", models.TextField(blank=True, editable=False)),
+                (
+                    "id_number_masked",
+                    models.CharField(blank=True, editable=False, max_length=20, verbose_name="身份证号"),
+                ),
+                (
+                    "phones",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=20),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="手机号",
+                    ),
+                ),
+                (
+                    "emails",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=254),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="邮箱",
+                    ),
+                ),
+                ("wechat_id", models.CharField(blank=True, max_length=40, verbose_name="微信号")),
+                ("province", models.CharField(blank=True, db_index=True, max_length=20, verbose_name="省份")),
+                ("city", models.CharField(blank=True, db_index=True, max_length=40, verbose_name="城市")),
+                (
+                    "company",
+                    models.CharField(blank=True, db_index=True, max_length=120, verbose_name="工作单位"),
+                ),
+                ("title", models.CharField(blank=True, max_length=60, verbose_name="职务")),
+                ("industry", models.CharField(blank=True, db_index=True, max_length=30, verbose_name="行业")),
+                ("photo", models.ImageField(blank=True, upload_to="people/photos/", verbose_name="照片")),
+                (
+                    "tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=30),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="标签",
+                    ),
+                ),
+                ("is_vip", models.BooleanField(db_index=True, default=False, verbose_name="重要校友")),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("official", "官方档案"),
+                            ("verified", "已认证"),
+                            ("pending", "待审核"),
+                            ("rejected", "未通过"),
+                        ],
+                        db_index=True,
+                        default="official",
+                        max_length=10,
+                        verbose_name="认证状态",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("import", "导入"), ("self", "校友填报"), ("admin", "管理员录入")],
+                        default="admin",
+                        max_length=10,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                ("custom_fields", models.JSONField(blank=True, default=dict, verbose_name="自定义字段")),
+                (
+                    "privacy",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="字段 → 可见范围；未设置的用默认值",
+                        verbose_name="隐私设置",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True, related_name="members", to="people.alumnigroup", verbose_name="分组"
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_from",
+                        to="people.person",
+                        verbose_name="已合并到",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '校友',
-                'verbose_name_plural': '校友',
-                'ordering': ['name', 'id'],
+                "verbose_name": "校友",
+                "verbose_name_plural": "校友",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DuplicateDismissal',
+            name="DuplicateDismissal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dismissed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('first', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person')),
-                ('second', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dismissed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "first",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="people.person"
+                    ),
+                ),
+                (
+                    "second",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="people.person"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '非重复标记',
-                'verbose_name_plural': '非重复标记',
+                "verbose_name": "非重复标记",
+                "verbose_name_plural": "非重复标记",
             },
         ),
         migrations.CreateModel(
-            name='Degree',
+            name="Degree",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('associate', '专科'), ('bachelor', '本科'), ('second_bachelor', '第二学士学位'), ('master', '硕士研究生'), ('doctor', '博士研究生'), ('postdoc', '博士后'), ('staff', '教职工'), ('other', '其他')], db_index=True, max_length=16, verbose_name='学历层次')),
-                ('college_name_raw', models.CharField(blank=True, max_length=80, verbose_name='学院（原始）')),
-                ('major_name', models.CharField(blank=True, max_length=80, verbose_name='专业名称')),
-                ('class_name', models.CharField(blank=True, db_index=True, max_length=60, verbose_name='班级')),
-                ('student_number', models.CharField(blank=True, db_index=True, max_length=30, verbose_name='学号')),
-                ('enrollment_year', models.PositiveSmallIntegerField(blank=True, db_index=True, null=True, verbose_name='入学年份')),
-                ('graduation_year', models.PositiveSmallIntegerField(blank=True, db_index=True, null=True, verbose_name='毕业年份')),
-                ('source', models.CharField(choices=[('import', '导入'), ('self', '校友填报'), ('admin', '管理员录入')], default='admin', max_length=10, verbose_name='来源')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('college', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='degrees', to='people.college', verbose_name='学院')),
-                ('major', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='degrees', to='people.major', verbose_name='专业')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='degrees', to='people.person', verbose_name='校友')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("associate", "专科"),
+                            ("bachelor", "本科"),
+                            ("second_bachelor", "第二学士学位"),
+                            ("master", "硕士研究生"),
+                            ("doctor", "博士研究生"),
+                            ("postdoc", "博士后"),
+                            ("staff", "教职工"),
+                            ("other", "其他"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="学历层次",
+                    ),
+                ),
+                (
+                    "college_name_raw",
+                    models.CharField(blank=True, max_length=80, verbose_name="学院（原始）"),
+                ),
+                ("major_name", models.CharField(blank=True, max_length=80, verbose_name="专业名称")),
+                (
+                    "class_name",
+                    models.CharField(blank=True, db_index=True, max_length=60, verbose_name="班级"),
+                ),
+                (
+                    "student_number",
+                    models.CharField(blank=True, db_index=True, max_length=30, verbose_name="学号"),
+                ),
+                (
+                    "enrollment_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, db_index=True, null=True, verbose_name="入学年份"
+                    ),
+                ),
+                (
+                    "graduation_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, db_index=True, null=True, verbose_name="毕业年份"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("import", "导入"), ("self", "校友填报"), ("admin", "管理员录入")],
+                        default="admin",
+                        max_length=10,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "college",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="degrees",
+                        to="people.college",
+                        verbose_name="学院",
+                    ),
+                ),
+                (
+                    "major",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="degrees",
+                        to="people.major",
+                        verbose_name="专业",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="degrees",
+                        to="people.person",
+                        verbose_name="校友",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '学历',
-                'verbose_name_plural': '学历',
-                'ordering': ['enrollment_year', 'id'],
+                "verbose_name": "学历",
+                "verbose_name_plural": "学历",
+                "ordering": ["enrollment_year", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('student_number', '姓名 + 学号'), ('profile', '姓名 + 入学年份 + 学院 + 出生日期')], max_length=20, verbose_name='认证方式')),
-                ('name', models.CharField(max_length=60, verbose_name='姓名')),
-                ('student_number', models.CharField(blank=True, max_length=30, verbose_name='学号')),
-                ('enrollment_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='入学年份')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('level', models.CharField(blank=True, choices=[('associate', '专科'), ('bachelor', '本科'), ('second_bachelor', '第二学士学位'), ('master', '硕士研究生'), ('doctor', '博士研究生'), ('postdoc', '博士后'), ('staff', '教职工'), ('other', '其他')], max_length=16, verbose_name='学历层次')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='其他信息')),
-                ('status', models.CharField(choices=[('pending', '待审核'), ('approved', '已通过'), ('rejected', '已驳回')], db_index=True, default='pending', max_length=10, verbose_name='状态')),
-                ('candidates', models.JSONField(blank=True, default=list, help_text='自动匹配到的多个档案 id', verbose_name='候选档案')),
-                ('reject_reason', models.CharField(blank=True, max_length=200, verbose_name='驳回原因')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='提交时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to=settings.AUTH_USER_MODEL, verbose_name='申请账号')),
-                ('college', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.college', verbose_name='学院')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='claims', to='people.person', verbose_name='匹配档案')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("student_number", "姓名 + 学号"),
+                            ("profile", "姓名 + 入学年份 + 学院 + 出生日期"),
+                        ],
+                        max_length=20,
+                        verbose_name="认证方式",
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="姓名")),
+                ("student_number", models.CharField(blank=True, max_length=30, verbose_name="学号")),
+                (
+                    "enrollment_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="入学年份"),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="出生日期")),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("associate", "专科"),
+                            ("bachelor", "本科"),
+                            ("second_bachelor", "第二学士学位"),
+                            ("master", "硕士研究生"),
+                            ("doctor", "博士研究生"),
+                            ("postdoc", "博士后"),
+                            ("staff", "教职工"),
+                            ("other", "其他"),
+                        ],
+                        max_length=16,
+                        verbose_name="学历层次",
+                    ),
+                ),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="其他信息")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待审核"), ("approved", "已通过"), ("rejected", "已驳回")],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "candidates",
+                    models.JSONField(
+                        blank=True, default=list, help_text="自动匹配到的多个档案 id", verbose_name="候选档案"
+                    ),
+                ),
+                ("reject_reason", models.CharField(blank=True, max_length=200, verbose_name="驳回原因")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="提交时间"),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="审核时间")),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审核人",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="claims",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申请账号",
+                    ),
+                ),
+                (
+                    "college",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="people.college",
+                        verbose_name="学院",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="claims",
+                        to="people.person",
+                        verbose_name="匹配档案",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '认证申请',
-                'verbose_name_plural': '认证申请',
-                'ordering': ['-created_at'],
+                "verbose_name": "认证申请",
+                "verbose_name_plural": "认证申请",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CardExchange',
+            name="CardExchange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.CharField(blank=True, max_length=200, verbose_name='附言')),
-                ('status', models.CharField(choices=[('pending', '待回应'), ('accepted', '已交换'), ('declined', '已婉拒')], db_index=True, default='pending', max_length=10, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='发起时间')),
-                ('responded_at', models.DateTimeField(blank=True, null=True, verbose_name='回应时间')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cards_received', to='people.person', verbose_name='接收人')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cards_sent', to='people.person', verbose_name='发起人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message", models.CharField(blank=True, max_length=200, verbose_name="附言")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待回应"), ("accepted", "已交换"), ("declined", "已婉拒")],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="发起时间")),
+                ("responded_at", models.DateTimeField(blank=True, null=True, verbose_name="回应时间")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cards_received",
+                        to="people.person",
+                        verbose_name="接收人",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cards_sent",
+                        to="people.person",
+                        verbose_name="发起人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '名片交换',
-                'verbose_name_plural': '名片交换',
-                'ordering': ['-created_at'],
+                "verbose_name": "名片交换",
+                "verbose_name_plural": "名片交换",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AccountLink',
+            name="AccountLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='关联时间')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='person_link', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accounts', to='people.person', verbose_name='校友')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="关联时间")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="person_link",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="账号",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accounts",
+                        to="people.person",
+                        verbose_name="校友",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '账号关联',
-                'verbose_name_plural': '账号关联',
+                "verbose_name": "账号关联",
+                "verbose_name_plural": "账号关联",
             },
         ),
         migrations.AddConstraint(
-            model_name='major',
-            constraint=models.UniqueConstraint(fields=('college', 'name'), name='people_major_unique_per_college'),
+            model_name="major",
+            constraint=models.UniqueConstraint(
+                fields=("college", "name"), name="people_major_unique_per_college"
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['phones'], name='people_person_phones_gin'),
+            model_name="person",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["phones"], name="people_person_phones_gin"
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['emails'], name='people_person_emails_gin'),
+            model_name="person",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["emails"], name="people_person_emails_gin"
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['tags'], name='people_person_tags_gin'),
+            model_name="person",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["tags"], name="people_person_tags_gin"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name', 'birth_date'], name='people_person_name_birth'),
+            model_name="person",
+            index=models.Index(fields=["name", "birth_date"], name="people_person_name_birth"),
         ),
         migrations.AddConstraint(
-            model_name='duplicatedismissal',
-            constraint=models.UniqueConstraint(fields=('first', 'second'), name='people_dismissal_unique_pair'),
+            model_name="duplicatedismissal",
+            constraint=models.UniqueConstraint(
+                fields=("first", "second"), name="people_dismissal_unique_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='duplicatedismissal',
-            constraint=models.CheckConstraint(condition=models.Q(('first__lt', models.F('second'))), name='people_dismissal_ordered'),
+            model_name="duplicatedismissal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("first__lt", models.F("second"))), name="people_dismissal_ordered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='degree',
-            constraint=models.CheckConstraint(condition=models.Q(('graduation_year__isnull', True), ('enrollment_year__isnull', True), ('graduation_year__gte', models.F('enrollment_year')), _connector='OR'), name='people_degree_graduation_after_enrollment'),
+            model_name="degree",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("graduation_year__isnull", True),
+                    ("enrollment_year__isnull", True),
+                    ("graduation_year__gte", models.F("enrollment_year")),
+                    _connector="OR",
+                ),
+                name="people_degree_graduation_after_enrollment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('user',), name='people_claim_one_pending_per_user'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("user",),
+                name="people_claim_one_pending_per_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardexchange',
-            constraint=models.UniqueConstraint(fields=('requester', 'recipient'), name='people_card_exchange_once_per_pair'),
+            model_name="cardexchange",
+            constraint=models.UniqueConstraint(
+                fields=("requester", "recipient"), name="people_card_exchange_once_per_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardexchange',
-            constraint=models.CheckConstraint(condition=models.Q(('requester', models.F('recipient')), _negated=True), name='people_card_not_to_self'),
+            model_name="cardexchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("requester", models.F("recipient")), _negated=True),
+                name="people_card_not_to_self",
+            ),
         ),
     ]
