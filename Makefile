@@ -17,7 +17,18 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end vendor files come from the npm registry, never from the repo (saas/static/vendor/ is
+# gitignored): ECharts 5 for the statistics charts, and the China province GeoJSON that only the
+# echarts@4 package still ships (map/json/china.json). Without npm the charts fall back to tables.
+ECHARTS_DIR := saas/static/vendor/echarts
+$(ECHARTS_DIR)/echarts.min.js:
+	@mkdir -p $(ECHARTS_DIR) var/npm
+	@(cd var/npm && npm pack --silent echarts@5.6.0 echarts@4.9.0 >/dev/null \
+	  && tar -xzf echarts-5.6.0.tgz -C ../../$(ECHARTS_DIR) --strip-components=2 package/dist/echarts.min.js \
+	  && tar -xzf echarts-4.9.0.tgz -C ../../$(ECHARTS_DIR) --strip-components=3 package/map/json/china.json) \
+	  || echo "warning: could not fetch ECharts from npm; statistics will show tables only"
+
+install: $(STAMP) $(ECHARTS_DIR)/echarts.min.js
 
 os-packages:
 	@bash deploy/install-os-packages.sh

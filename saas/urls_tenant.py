@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("saas.urls_api")),
     path("accounts/handoff/", include("tenants.urls_school")),
     path("accounts/", include("alumni.accounts.urls")),
+    path("alumni/", include("alumni.people.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

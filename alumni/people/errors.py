@@ -38,3 +38,23 @@ class ImportInvalid(ServiceError):
 class MergeInvalid(Conflict):
     code = "merge_invalid"
     default_message = "这两条档案不能合并"
+
+
+class AlreadyVerified(Conflict):
+    code = "already_verified"
+    default_message = "你的账号已关联校友档案"
+
+
+class ClaimDecided(Conflict):
+    code = "claim_decided"
+    default_message = "该申请已被处理"
+
+
+class CardInvalid(ValidationFailed):
+    code = "card_invalid"
+    default_message = "无法交换名片"
+
+
+class CardDuplicate(Conflict):
+    code = "card_duplicate"
+    default_message = "你们之间已有名片交换记录"

@@ -247,6 +247,11 @@ WAGTAIL_USER_CUSTOM_FIELDS = ["name", "phone"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "xls", "pptx", "zip", "txt"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# --- Alumni directory search (alumni.people.search): PostgreSQL unless Elasticsearch is set up -----
+ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
+ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "alumni")  # + -people-<schema>
+PEOPLE_SEARCH_BACKEND = env_str("PEOPLE_SEARCH_BACKEND", "postgres")
+
 # --- API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Bearer first: an anonymous call then gets 401 with WWW-Authenticate, the same everywhere.
@@ -272,6 +277,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Only our API: Wagtail's internal admin endpoints are not part of the public contract.
     "PREPROCESSING_HOOKS": ["saas.api_schema.only_public_api"],
+    # Choice sets shared by several fields get one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "DegreeLevelEnum": "alumni.people.choices.DegreeLevel",
+        "VisibilityEnum": "alumni.people.choices.Visibility",
+    },
 }
 
 # --- WeChat --------------------------------------------------------------------------------

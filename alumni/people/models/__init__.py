@@ -29,3 +29,11 @@ __all__ = [
     "Person",
     "new_public_id",
 ]
+
+from alumni.people.models.imports import IMPORT_FIELDS, ColumnMapping, ImportJob
+
+__all__ += ["IMPORT_FIELDS", "ColumnMapping", "ImportJob"]
+
+from alumni.people.models.search import PersonSearchDocument  # noqa: E402
+
+__all__ += ["PersonSearchDocument"]

@@ -188,6 +188,8 @@ class Person(models.Model):
         verbose_name = _("校友")
         verbose_name_plural = _("校友")
         ordering = ["name", "id"]
+        # Whole ID numbers and phones in lists, exports and merge screens (others see masks).
+        permissions = [("view_pii", "Can view ID number and phone in full")]
         indexes = [
             GinIndex(fields=["phones"], name="people_person_phones_gin"),
             GinIndex(fields=["emails"], name="people_person_emails_gin"),

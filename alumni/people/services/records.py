@@ -15,7 +15,7 @@ from django.db import transaction
 from alumni.core.services import audit_record
 from alumni.people.choices import PRIVACY_DEFAULTS, RecordSource, Verification, Visibility
 from alumni.people.errors import RecordInvalid
-from alumni.people.models import College, Degree, Major, Person
+from alumni.people.models import Degree, Person
 from alumni.people.pinyin import name_initials, name_pinyin
 from alumni.people.signals import persons_changed_after_commit
 
@@ -143,12 +143,11 @@ def _degree_save(degree: Degree, fields: dict[str, Any]) -> Degree:
     unknown = set(fields) - set(DEGREE_FIELDS)
     if unknown:
         raise RecordInvalid(f"未知字段：{', '.join(sorted(unknown))}")
+    for name in ("college", "major"):
+        if isinstance(fields.get(name), str):
+            raise RecordInvalid(f"{name} 需传入目录中的对象，而不是名称", field=name)
     for name, value in fields.items():
         setattr(degree, name, value)
-    if isinstance(degree.college, str):
-        degree.college = College.objects.filter(name=degree.college).first()
-    if isinstance(degree.major, str):
-        degree.major = Major.objects.filter(name=degree.major, college=degree.college).first()
     if degree.major and not degree.major_name:
         degree.major_name = degree.major.name
     if degree.enrollment_year and degree.graduation_year and degree.graduation_year < degree.enrollment_year:
