@@ -211,3 +211,76 @@ def demo_records_build(*, school, actor=None, count: int = 300) -> dict:
     rows = generate_rows(count, seed=f"alumni-demo-records-{school.subdomain}")
     upload = ContentFile(rows_to_xlsx(rows, title=f"{school.name}校友信息导出"), name="演示校友档案.xlsx")
     return import_upload(upload=upload, actor=actor)
+
+
+def demo_verified_links(*, seed: str, pending: int = 3, unverified: int = 5) -> dict:
+    """Give the demo's alumni accounts records and verify them the way alumni do: by claiming.
+
+    For each account without a record, the office's records get an official entry with the
+    account's name and a student number; the account then claims it with name + student number
+    (``claim_submit``), which verifies it at once. The last ``unverified`` accounts stay
+    unverified, and ``pending`` of them claim with a student number the records do not have, so
+    the back office's verification queue has work in it.
+    """
+    from django.contrib.auth import get_user_model
+
+    from alumni.people.choices import DegreeLevel, RecordSource
+    from alumni.people.models import AccountLink, Claim
+    from alumni.people.services.claims import claim_submit
+    from alumni.people.services.records import person_create
+
+    if Claim.objects.exists():  # already done on an earlier run: the demo stays as it was
+        return {"verified": 0, "pending": 0}
+    rng = random.Random(seed)
+    users = list(
+        get_user_model()
+        .objects.filter(is_staff=False, is_superuser=False, person_link__isnull=True)
+        .exclude(claims__isnull=False)
+        .order_by("pk")
+    )
+    colleges = list(College.objects.prefetch_related("majors").order_by("pk"))
+    if not users or not colleges:
+        return {"verified": 0, "pending": 0}
+    to_verify, rest = users[: max(0, len(users) - unverified)], users[max(0, len(users) - unverified) :]
+    verified = 0
+    for user in to_verify:
+        college = rng.choice(colleges)
+        majors = list(college.majors.all())
+        year = rng.randrange(1985, 2020)
+        number = f"{year % 100:02d}{rng.randrange(10**6, 10**7)}"
+        person_create(
+            name=user.name,
+            phones=[user.phone] if user.phone else [],
+            emails=[user.email] if user.email else [],
+            source=RecordSource.IMPORT,
+            degrees=[
+                {
+                    "level": DegreeLevel.BACHELOR,
+                    "college": college,
+                    "major": rng.choice(majors) if majors else None,
+                    "student_number": number,
+                    "enrollment_year": year,
+                    "graduation_year": year + 4,
+                    "class_name": f"{college.name[:2]}{year % 100:02d}-{rng.randrange(1, 6)}班",
+                }
+            ],
+        )
+        claim = claim_submit(
+            user=user,
+            method=Claim.Method.STUDENT_NUMBER,
+            name=user.name,
+            student_number=number,
+            level=DegreeLevel.BACHELOR,
+        )
+        verified += claim.status == Claim.Status.APPROVED
+    queued = 0
+    for user in rest[:pending]:
+        claim_submit(
+            user=user,
+            method=Claim.Method.STUDENT_NUMBER,
+            name=user.name,
+            student_number=f"99{rng.randrange(10**6, 10**7)}",
+            level=DegreeLevel.BACHELOR,
+        )
+        queued += 1
+    return {"verified": verified, "pending": queued, "linked": AccountLink.objects.count()}

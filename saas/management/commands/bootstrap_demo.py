@@ -23,7 +23,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from alumni.core.demo import demo_alumni_build, demo_people
-from alumni.people.demo import demo_records_build
+from alumni.people.demo import demo_records_build, demo_verified_links
 from cms.demo import DemoSiteProfile, demo_site_build
 from tenants.models import School
 from tenants.services import SchoolAdmin, operator_save, school_create, school_url
@@ -105,6 +105,7 @@ class Command(BaseCommand):
                     school=school, count=spec.alumni, password=ALUMNI_PASSWORD, actor=admin
                 )
                 demo_records_build(school=school, actor=admin)
+                demo_verified_links(seed=f"demo-links-{spec.subdomain}")
             connection.set_schema_to_public()
             self.stdout.write(
                 f"{spec.subdomain}: {site['news']} news, {site['about']} about page, {alumni} alumni created"
