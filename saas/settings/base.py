@@ -103,6 +103,7 @@ TENANT_APPS = [
     "alumni.core",
     "alumni.accounts",
     "alumni.people",
+    "alumni.messaging",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingConfig(AppConfig):
+    name = "alumni.messaging"
+    label = "messaging"
+    verbose_name = _("消息")
+    default_auto_field = "django.db.models.BigAutoField"
