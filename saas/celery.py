@@ -44,4 +44,23 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(lambda: settings.INSTALLED_APPS)
 
 BEAT_SCHEDULE: dict[str, dict] = {}
+# E-mail campaigns: start scheduled ones, resume ones whose worker died (alumni.messaging).
+BEAT_SCHEDULE["messaging-email-campaigns"] = {
+    "task": "tenants.for_each_school",
+    "schedule": 60.0,
+    "args": ["alumni.messaging.tasks.email_campaigns_tick"],
+}
+# SMS: birthday greetings hourly (each school sends once its chosen time of day has come) and
+# scheduled / interrupted SMS campaigns every 5 minutes (alumni.messaging).
+from celery.schedules import crontab  # noqa: E402
+
+BEAT_SCHEDULE["messaging.birthdays_fan_out"] = {
+    "task": "messaging.birthdays_fan_out",
+    "schedule": crontab(minute=0),
+}
+BEAT_SCHEDULE["messaging-sms-campaigns"] = {
+    "task": "tenants.for_each_school",
+    "schedule": 300.0,
+    "args": ["messaging.sms_campaigns_due"],
+}
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 v1_patterns = [
     path("", include("alumni.accounts.api.urls")),
     path("", include("alumni.people.api.urls")),
+    path("", include("alumni.messaging.api.urls")),
 ]
 
 # The schema documents /api/v1/ only (not Wagtail's internal admin API on the same host).

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/handoff/", include("tenants.urls_school")),
     path("accounts/", include("alumni.accounts.urls")),
     path("alumni/", include("alumni.people.urls")),
+    path("messages/", include("alumni.messaging.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

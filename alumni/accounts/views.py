@@ -25,6 +25,9 @@ from alumni.core.errors import ServiceError
 PENDING_WECHAT = "accounts.pending_wechat"
 # The nonce and the `next` of an OAuth round trip in progress.
 WECHAT_OAUTH = "accounts.wechat_oauth"
+# Optional {"name", "phone", "email"} another feature (an invitation link) put in the session to
+# prefill the registration form; cleared once the account exists.
+REGISTER_PREFILL = "accounts.register_prefill"
 
 
 def in_wechat_browser(request) -> bool:
@@ -96,7 +99,7 @@ def register(request):
     next_url = safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url if next_url != "/" else reverse("accounts:me"))
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST or None, initial=request.session.get(REGISTER_PREFILL) or {})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -107,6 +110,7 @@ def register(request):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             pending_id = request.session.pop(PENDING_WECHAT, None)
+            request.session.pop(REGISTER_PREFILL, None)
             login(request, user)
             messages.success(request, f"注册成功，欢迎你，{user.name}！")
             _bind_pending(request, pending_id, user)

@@ -282,6 +282,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DegreeLevelEnum": "alumni.people.choices.DegreeLevel",
         "VisibilityEnum": "alumni.people.choices.Visibility",
+        "InvitationStatusEnum": "alumni.messaging.models.invites.InvitationStatus",
+        "CardExchangeStatusEnum": "alumni.people.models.records.CardExchange.Status",
+        "ClaimStatusEnum": "alumni.people.models.records.Claim.Status",
     },
 }
 
@@ -289,6 +292,14 @@ SPECTACULAR_SETTINGS = {
 # Where wechatpy sends its calls; tests point it at a local stand-in of WeChat's API.
 WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/")
 WECHAT_OPEN_BASE_URL = env_str("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.com/")
+
+# --- SMS ------------------------------------------------------------------------------------
+# Provider endpoints are settings so tests (and staging) point them at a local stand-in.
+ALIYUN_SMS_BASE_URL = env_str("ALIYUN_SMS_BASE_URL", "https://dysmsapi.aliyuncs.com/")
+TENCENT_SMS_BASE_URL = env_str("TENCENT_SMS_BASE_URL", "https://sms.tencentcloudapi.com/")
+TENCENT_SMS_REGION = env_str("TENCENT_SMS_REGION", "ap-guangzhou")
+# The console SMS backend (development) writes one file per message under <dir>/<schema>/.
+SMS_OUTBOX_DIR = Path(env_str("SMS_OUTBOX_DIR", str(BASE_DIR / "var" / "sms-outbox")))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "校友云 <noreply@alumni.cloud>")
