@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 NAME ?=
 
-.PHONY: install os-packages run test lint bench demo migrate worker clean-db
+.PHONY: install os-packages run test lint bench demo migrate worker beat
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,12 @@ run: install
 	$(PY) manage.py bootstrap_demo
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
+# A real worker and the periodic jobs (campaign ticks, birthdays): set REDIS_URL first.
 worker: install
 	$(VENV)/bin/celery -A saas worker -l info
+
+beat: install
+	$(VENV)/bin/celery -A saas beat -l info
 
 lint: install
 	$(VENV)/bin/ruff check .
