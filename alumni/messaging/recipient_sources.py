@@ -40,6 +40,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alumni.messaging.errors import CampaignInvalid
 from alumni.messaging.placeholders import person_context
+from alumni.people.normalize import Invalid
+from alumni.people.normalize import phone as normalize_phone
 
 PAGE = 200  # search_persons' largest page
 EXPAND_CHUNK = 2000
@@ -47,6 +49,26 @@ UPLOAD_MAX_ROWS = 200_000
 NAME_HEADERS = ("姓名", "name", "名字")
 EMAIL_HEADERS = ("邮箱", "email", "e-mail", "电子邮箱", "邮件")
 PHONE_HEADERS = ("手机", "手机号", "phone", "mobile", "电话")
+
+
+def mobile_of(raw: str) -> str:
+    """A Chinese mobile number (11 digits starting with 1) or raise Invalid."""
+    number = normalize_phone(raw)
+    if not (len(number) == 11 and number.startswith("1")):
+        raise Invalid("not a mobile", f"不是手机号（无法接收短信）：{raw}")
+    return number
+
+
+def first_mobile(phones: list[str]) -> str:
+    """The record's first number that can receive SMS, else its first number (so a campaign can
+    say why it was skipped), else ""."""
+    phones = [p for p in phones or [] if p]
+    for raw in phones:
+        try:
+            return mobile_of(raw)
+        except Invalid:
+            continue
+    return phones[0] if phones else ""
 
 
 @dataclass
@@ -107,6 +129,15 @@ def recipient_source(key: str) -> RecipientSource:
         raise CampaignInvalid(f"未知的收件人来源：{key}", field="source") from None
 
 
+def source_form(source: RecipientSource, request, prefix: str | None = None) -> forms.Form | None:
+    """The source's form, bound on POST: the e-mail wizard and the SMS screen share this."""
+    if not source.form:
+        return None
+    if request.method == "POST":
+        return source.form(request.POST, request.FILES or None, prefix=prefix)
+    return source.form(prefix=prefix)
+
+
 def resolve_rows(key: str, params: dict) -> Iterator[RecipientRow]:
     """Every recipient of a source as rows (person ids expanded in chunks)."""
     pending: list[int] = []
@@ -137,7 +168,7 @@ def _expand(person_ids: list[int]) -> Iterator[RecipientRow]:
         yield RecipientRow(
             name=person.name,
             email=(person.emails or [""])[0],
-            phone=(person.phones or [""])[0],
+            phone=first_mobile(person.phones),
             person_id=person.pk,
             context=person_context(person),
         )
@@ -154,6 +185,7 @@ class AlumniFilterForm(forms.Form):
     class_name = forms.CharField(label=_("班级"), required=False)
     city = forms.CharField(label=_("城市"), required=False)
     industry = forms.CharField(label=_("行业"), required=False)
+    tag = forms.CharField(label=_("标签"), required=False, max_length=30)
     is_vip = forms.BooleanField(label=_("仅重要校友"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -268,16 +300,38 @@ def _column(headers: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
+def _email_problem(email: str, seen: set[str], email_col: int | None) -> str:
+    if not email:
+        return "缺少邮箱" if email_col is not None else ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        return "邮箱格式不正确"
+    return "邮箱重复" if email.lower() in seen else ""
+
+
+def _phone_problem(phone: str) -> str:
+    if not phone:
+        return "缺少手机号"
+    try:
+        normalize_phone(phone)
+    except Invalid as error:
+        return error.message
+    return ""
+
+
 def parse_uploaded_list(upload) -> UploadedList:
-    """Read an XLSX/CSV with 姓名/邮箱/手机 columns; bad rows are reported, not dropped silently."""
+    """Read an XLSX/CSV with 姓名/邮箱/手机 columns (邮箱 or 手机 required) for e-mail and SMS
+    campaigns alike; a row is kept when its address or its number is usable, other rows are
+    reported with the reason, not dropped silently."""
     table = [row for row in _read_table(upload) if any(row)]
     if not table:
         raise CampaignInvalid("文件是空的", field="file")
     headers = [h.strip() for h in table[0]]
     name_col, email_col = _column(headers, NAME_HEADERS), _column(headers, EMAIL_HEADERS)
     phone_col = _column(headers, PHONE_HEADERS)
-    if email_col is None:
-        raise CampaignInvalid("第一行应是表头，且包含“邮箱”列（可选：姓名、手机）", field="file")
+    if email_col is None and phone_col is None:
+        raise CampaignInvalid("第一行应是表头，且包含“邮箱”或“手机”列（可选：姓名）", field="file")
     if len(table) - 1 > UPLOAD_MAX_ROWS:
         raise CampaignInvalid(f"一次最多上传 {UPLOAD_MAX_ROWS} 行", field="file")
     standard = {name_col, email_col, phone_col}
@@ -287,38 +341,43 @@ def parse_uploaded_list(upload) -> UploadedList:
         row = row + [""] * (len(headers) - len(row))
 
         def cell(index, row=row):
-            return row[index] if index is not None else ""
+            return row[index].strip() if index is not None else ""
 
-        email, name = cell(email_col).strip(), cell(name_col)
-        reason = ""
-        if not email:
-            reason = "缺少邮箱"
-        else:
-            try:
-                validate_email(email)
-            except ValidationError:
-                reason = "邮箱格式不正确"
-        if not reason and email.lower() in seen:
-            reason = "邮箱重复"
-        if reason:
-            bad.append({"line": line, "reason": reason, "values": {"姓名": name, "邮箱": email}})
+        email, name, phone = cell(email_col), cell(name_col), cell(phone_col)
+        email_problem = _email_problem(email, seen, email_col) if email_col is not None else ""
+        phone_problem = _phone_problem(phone) if phone_col is not None else ""
+        email_ok = email_col is not None and not email_problem
+        phone_ok = phone_col is not None and not phone_problem
+        if not (email_ok or phone_ok):
+            # Neither channel can reach this row. (A kept row whose other channel is unusable —
+            # a bad e-mail next to a good number — is reported by the campaign that needs it.)
+            reason = email_problem or phone_problem
+            bad.append(
+                {"line": line, "reason": reason, "values": {"姓名": name, "邮箱": email, "手机": phone}}
+            )
             continue
-        seen.add(email.lower())
+        if email and not email_problem:
+            seen.add(email.lower())
         rows.append(
             {
                 "name": name,
                 "email": email,
-                "phone": cell(phone_col),
+                "phone": phone,
                 "context": {header: row[i] for i, header in extra},
             }
         )
+    if not rows:
+        raise CampaignInvalid("文件中没有可用的收件人（每行需要有效的邮箱或手机号）", field="file")
     return UploadedList(
         rows=rows, bad_rows=bad, extra_columns=[h for _, h in extra], filename=getattr(upload, "name", "")
     )
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("名单文件"), help_text=_("Excel（.xlsx）或 CSV，表头含 姓名、邮箱、手机"))
+    file = forms.FileField(
+        label=_("名单文件"),
+        help_text=_("Excel（.xlsx）或 CSV，表头含“邮箱”或“手机”列，可选“姓名”及其他列（用作占位符）"),
+    )
 
     def clean_file(self):
         try:

@@ -17,11 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SmsCampaign(models.Model):
-    """One mass SMS: who (alumni filters or an uploaded list), what (text with placeholders), when."""
-
-    class Source(models.TextChoices):
-        FILTERS = "filters", _("按校友筛选")
-        UPLOAD = "upload", _("上传名单")
+    """One mass SMS: who (a registered recipient source, see alumni.messaging.recipient_sources),
+    what (text with placeholders), when."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -39,10 +36,9 @@ class SmsCampaign(models.Model):
     sms_template = models.CharField(
         _("服务商模板编号"), max_length=40, blank=True, help_text=_("阿里云/腾讯云审核通过的模板编号")
     )
-    source = models.CharField(_("收件人来源"), max_length=10, choices=Source.choices, default=Source.FILTERS)
-    query = models.CharField(_("搜索词"), max_length=100, blank=True)
-    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
-    upload_name = models.CharField(_("名单文件"), max_length=200, blank=True)
+    source = models.CharField(_("收件人来源"), max_length=40, default="alumni")
+    source_params = models.JSONField(_("来源参数"), default=dict, blank=True)
+    source_label = models.CharField(_("收件人说明"), max_length=200, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

@@ -16,22 +16,20 @@ by the worker's connection (released by the server if the worker dies).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from alumni.core.services import audit_record
 from alumni.messaging.errors import CampaignInvalid, QuotaExhausted
 from alumni.messaging.models import MessageLog, SmsCampaign, SmsRecipient
 from alumni.messaging.placeholders import person_context, placeholders_unknown, render_placeholders
+from alumni.messaging.recipient_sources import RecipientRow, mobile_of, recipient_source, resolve_rows
 from alumni.messaging.selectors.sms import DECEASED_TAGS, sms_quota
 from alumni.messaging.services.quota import sms_quota_release
 from alumni.messaging.services.send import (
@@ -42,180 +40,87 @@ from alumni.messaging.services.send import (
     sms_quota_reserve,
 )
 from alumni.messaging.sms_length import sms_segments, with_signature
-from alumni.people.models import Degree, Person
+from alumni.people.models import Person
 from alumni.people.normalize import Invalid
-from alumni.people.normalize import phone as normalize_phone
-from alumni.people.normalize import text as cell_text
-from alumni.people.search import search_persons
-from alumni.people.services.import_read import field_for_label, iter_rows
 
 logger = logging.getLogger(__name__)
 
 RUN_TASK = "messaging.sms_campaign_run"
-PAGE = 200  # search_persons' largest page
 CHUNK = 500
-MAX_UPLOAD_ROWS = 200_000
 
 
-@dataclass(frozen=True)
-class Draft:
-    """One line of the recipient list before rendering."""
-
-    phone_raw: str
-    name: str = ""
-    person: Person | None = None
-    reason: str = ""  # set when the line cannot get an SMS
-
-
-def mobile_of(raw: str) -> str:
-    """A Chinese mobile number (11 digits starting with 1) or raise Invalid."""
-    number = normalize_phone(raw)
-    if not (len(number) == 11 and number.startswith("1")):
-        raise Invalid("not a mobile", f"不是手机号（无法接收短信）：{raw}")
-    return number
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 # --- building the recipient list ---------------------------------------------------------------
 
 
-def _persons(ids: list[int]) -> Iterator[Person]:
-    degrees = Prefetch("degrees", queryset=Degree.objects.select_related("college", "major"))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        by_id = {
-            p.pk: p
-            for p in Person.objects.filter(pk__in=chunk)
-            .exclude(tags__overlap=list(DECEASED_TAGS))
-            .prefetch_related(degrees)
-        }
-        yield from (by_id[pk] for pk in chunk if pk in by_id)
-
-
-def _filtered_ids(query: str, filters: dict) -> list[int]:
-    if not query and not filters:  # everyone: straight from the table, not 200 at a time
-        return list(
-            Person.objects.filter(merged_into__isnull=True).order_by("pk").values_list("pk", flat=True)
+def _deceased(person_ids: list[int]) -> set[int]:
+    return set(
+        Person.objects.filter(pk__in=person_ids, tags__overlap=list(DECEASED_TAGS)).values_list(
+            "pk", flat=True
         )
-    ids: list[int] = []
-    while True:
-        page = search_persons(query=query, filters=filters, offset=len(ids), limit=PAGE)
-        ids.extend(page.ids)
-        if not page.ids or len(ids) >= page.total:
-            return list(dict.fromkeys(ids))
+    )
 
 
-def drafts_from_filters(query: str, filters: dict) -> Iterator[Draft]:
-    """Alumni matching the search, each with the first mobile number of the record."""
-    for person in _persons(_filtered_ids(query, filters)):
-        phones = [p for p in person.phones if p]
-        if not phones:
-            yield Draft(phone_raw="", name=person.name, person=person, reason="档案中没有手机号")
-            continue
-        for raw in phones:
-            try:
-                mobile_of(raw)
-            except Invalid:
-                continue
-            yield Draft(phone_raw=raw, name=person.name, person=person)
-            break
-        else:
-            yield Draft(
-                phone_raw=phones[0],
-                name=person.name,
-                person=person,
-                reason="档案中没有可接收短信的手机号：" + "、".join(phones),
-            )
-
-
-def drafts_from_upload(handle, filename: str) -> Iterator[Draft]:
-    """An XLSX/CSV list with a 手机号 column (姓名 optional); a number found in the records uses
-    that alumnus for the placeholders."""
-    rows = iter_rows(handle, filename)
-    header: tuple = ()
-    phone_col, name_col = 0, None
-    first = next(rows, None)
-    if first is None:
-        raise CampaignInvalid("名单文件是空的")
-    labels = [field_for_label(cell) for cell in first]
-    if "phone" in labels:
-        header = first
-        phone_col = labels.index("phone")
-        name_col = labels.index("name") if "name" in labels else None
-    lines = rows if header else itertools.chain([first], rows)
-    drafts: list[Draft] = []
-    for count, row in enumerate(lines, start=1):
-        if count > MAX_UPLOAD_ROWS:
-            raise CampaignInvalid(f"名单超过 {MAX_UPLOAD_ROWS} 行，请分批发送")
-        raw = cell_text(row[phone_col]) if phone_col < len(row) else ""
-        name = cell_text(row[name_col]) if name_col is not None and name_col < len(row) else ""
-        if raw or name:
-            drafts.append(Draft(phone_raw=raw, name=name))
-    if not drafts:
-        raise CampaignInvalid("名单中没有手机号（需要一列“手机号”）")
-    yield from _match_persons(drafts)
-
-
-def _match_persons(drafts: list[Draft]) -> Iterator[Draft]:
-    numbers = {}
-    for draft in drafts:
-        with contextlib.suppress(Invalid):
-            numbers[draft.phone_raw] = mobile_of(draft.phone_raw)
-    wanted = sorted(set(numbers.values()))
-    owners: dict[str, Person] = {}
-    degrees = Prefetch("degrees", queryset=Degree.objects.select_related("college", "major"))
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        found = (
-            Person.objects.filter(merged_into__isnull=True, phones__overlap=chunk)
-            .prefetch_related(degrees)
-            .order_by("pk")
-        )
-        for person in found:
-            for number in person.phones:
-                owners.setdefault(number, person)
-    for draft in drafts:
-        person = owners.get(numbers.get(draft.phone_raw, ""))
-        yield Draft(
-            phone_raw=draft.phone_raw, name=draft.name or (person.name if person else ""), person=person
+def _bad_rows(campaign: SmsCampaign, params: dict) -> Iterator[SmsRecipient]:
+    """Lines of an uploaded list the reader could not use: reported with the others."""
+    for bad in params.get("bad_rows", []):
+        values = bad.get("values", {})
+        yield SmsRecipient(
+            campaign=campaign,
+            name=(values.get("姓名") or "")[:60],
+            phone=(values.get("手机") or "")[:40],
+            status=SmsRecipient.Status.SKIPPED,
+            error=f"第 {bad.get('line', '?')} 行：{bad.get('reason', '')}"[:300],
         )
 
 
-def _rows(campaign: SmsCampaign, drafts: Iterable[Draft]) -> Iterator[SmsRecipient]:
+def _rows(campaign: SmsCampaign, rows: Iterable[RecipientRow]) -> Iterator[SmsRecipient]:
     seen: set[str] = set()
     base = person_context(None)
-    for draft in drafts:
-        row = SmsRecipient(campaign=campaign, person=draft.person, name=draft.name[:60])
-        try:
-            if draft.reason:
-                raise Invalid("no phone", draft.reason)
-            row.phone = mobile_of(draft.phone_raw)
-        except Invalid as error:
-            row.phone = draft.phone_raw[:40]
-            row.status, row.error = SmsRecipient.Status.SKIPPED, error.message
+    for chunk in _batched(rows, CHUNK):
+        # Records marked 已故 get no SMS and are left out of the list altogether.
+        gone = _deceased([r.person_id for r in chunk if r.person_id])
+        for source_row in chunk:
+            if source_row.person_id in gone:
+                continue
+            name = source_row.name or ""
+            row = SmsRecipient(campaign=campaign, person_id=source_row.person_id, name=name[:60])
+            raw = (source_row.phone or "").strip()
+            try:
+                if not raw:
+                    raise Invalid("no phone", "没有手机号")
+                row.phone = mobile_of(raw)
+            except Invalid as error:
+                row.phone = raw[:40]
+                row.status, row.error = SmsRecipient.Status.SKIPPED, error.message[:300]
+                yield row
+                continue
+            if row.phone in seen:
+                row.status, row.error = SmsRecipient.Status.SKIPPED, "号码重复，只发一次"
+                yield row
+                continue
+            seen.add(row.phone)
+            named = {"姓名": name, "称呼": f"{name}校友"} if name else {}
+            context = {**base, **named, **source_row.context}
+            # The gateway puts the 【signature】 in front (and bills it): stored without, counted with.
+            row.text = render_placeholders(campaign.text, context)
+            row.segments = sms_segments(with_signature(campaign.signature, row.text))
             yield row
-            continue
-        if row.phone in seen:
-            row.status, row.error = SmsRecipient.Status.SKIPPED, "号码重复，只发一次"
-            yield row
-            continue
-        seen.add(row.phone)
-        # A name given in an uploaded list wins over the record's (an office may write 张老师).
-        context = person_context(draft.person) if draft.person is not None else dict(base)
-        if draft.name:
-            context |= {"姓名": draft.name, "称呼": f"{draft.name}校友"}
-        # The gateway puts the 【signature】 in front (and bills it): stored without, counted with.
-        row.text = render_placeholders(campaign.text, context)
-        row.segments = sms_segments(with_signature(campaign.signature, row.text))
-        yield row
 
 
 # --- services -----------------------------------------------------------------------------------
 
 
-def _check_text(text: str) -> None:
+def _check_text(text: str, columns: Iterable[str] = ()) -> None:
     if not (text or "").strip():
         raise CampaignInvalid("请填写短信内容", field="text")
-    unknown = placeholders_unknown(text)
+    # An uploaded list's extra columns (座位号 …) are placeholders too, as in e-mail campaigns.
+    unknown = [name for name in placeholders_unknown(text) if name not in set(columns)]
     if unknown:
         names = "、".join("{{" + name + "}}" for name in unknown)
         raise CampaignInvalid(f"未知的占位符：{names}", field="text")
@@ -228,16 +133,13 @@ def sms_campaign_create(
     signature: str,
     text: str,
     sms_template: str = "",
-    source: str = SmsCampaign.Source.FILTERS,
-    query: str = "",
-    filters: dict | None = None,
-    upload=None,
+    source: str = "alumni",
+    params: dict | None = None,
 ) -> SmsCampaign:
-    """Create a draft campaign with its recipients fixed and every text rendered and counted."""
-    _check_text(text)
-    if source == SmsCampaign.Source.UPLOAD and upload is None:
-        raise CampaignInvalid("请上传收件人名单（Excel 或 CSV，含“手机号”列）", field="upload")
-    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    """Create a draft campaign from a registered recipient source, every text rendered and counted."""
+    params = params or {}
+    _check_text(text, params.get("extra_columns", []))
+    chosen = recipient_source(source)
     with transaction.atomic():
         campaign = SmsCampaign.objects.create(
             title=(title or "").strip()[:100] or "短信群发",
@@ -245,22 +147,13 @@ def sms_campaign_create(
             text=text.strip(),
             sms_template=sms_template.strip(),
             source=source,
-            query=(query or "").strip(),
-            filters=filters,
-            upload_name=getattr(upload, "name", "")[:200] if upload is not None else "",
+            source_params=params,
+            source_label=chosen.description(params)[:200],
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        if source == SmsCampaign.Source.UPLOAD:
-            drafts = drafts_from_upload(upload, upload.name)
-        else:
-            drafts = drafts_from_filters(campaign.query, filters)
-        batch: list[SmsRecipient] = []
-        for row in _rows(campaign, drafts):
-            batch.append(row)
-            if len(batch) >= CHUNK:
-                SmsRecipient.objects.bulk_create(batch)
-                batch = []
-        SmsRecipient.objects.bulk_create(batch)
+        rows = itertools.chain(_rows(campaign, resolve_rows(source, params)), _bad_rows(campaign, params))
+        for batch in _batched(rows, CHUNK):
+            SmsRecipient.objects.bulk_create(batch)
         _count(campaign)
         if campaign.recipients_valid == 0:
             raise CampaignInvalid("没有可以接收短信的收件人（没有有效手机号）")
@@ -268,7 +161,8 @@ def sms_campaign_create(
             actor=actor,
             action="messaging.sms_campaign_create",
             target=campaign,
-            summary=f"创建短信群发「{campaign.title}」：{campaign.recipients_valid} 人，{campaign.segments_total} 条",
+            summary=f"创建短信群发「{campaign.title}」：{campaign.source_label}，"
+            f"{campaign.recipients_valid} 人，{campaign.segments_total} 条",
         )
     return campaign
 

@@ -1,6 +1,7 @@
 """消息 → 短信群发 and 生日祝福 (/admin/messaging/sms/, /admin/messaging/birthdays/).
 
-短信群发: choose recipients (alumni filters or an uploaded list), write the text with placeholders
+短信群发: choose recipients (any registered recipient source — alumni filters, an uploaded list,
+a chapter … — with its own form, as in the e-mail wizard), write the text with placeholders
 (the 【signature】 is the school's approved sign name), create a draft whose preview shows the
 exact recipients, characters and billed segments against this year's quota; send now (refused
 before anything leaves when the quota cannot cover it), schedule, watch progress, read the report.
@@ -32,6 +33,7 @@ from alumni.core.pii import mask_phone
 from alumni.core.stats import Stat, register_stat
 from alumni.messaging.models import BirthdayChannel, SmsCampaign
 from alumni.messaging.placeholders import STANDARD_PLACEHOLDERS
+from alumni.messaging.recipient_sources import recipient_source, recipient_sources, source_form
 from alumni.messaging.selectors import sms as selectors
 from alumni.messaging.services.birthdays import birthday_preview, birthday_settings_update
 from alumni.messaging.services.sms_campaigns import (
@@ -40,8 +42,6 @@ from alumni.messaging.services.sms_campaigns import (
     sms_campaign_start,
 )
 from alumni.messaging.sms_length import PART_LIMIT, SINGLE_LIMIT
-from alumni.people.choices import INDUSTRIES
-from alumni.people.models import College
 
 register_audit_actions(
     {
@@ -54,16 +54,7 @@ register_audit_actions(
 )
 
 PROBLEMS_SHOWN = 200
-FILTER_FIELDS = (
-    "college_id",
-    "enrollment_year",
-    "graduation_year",
-    "class_name",
-    "city",
-    "industry",
-    "tag",
-    "is_vip",
-)
+SOURCE_PREFIX = "r"  # the source form's fields beside 群发名称/短信内容, never clashing
 
 
 def _require(request):
@@ -93,46 +84,6 @@ class SmsCampaignForm(forms.Form):
         required=False,
         help_text=_("使用阿里云/腾讯云时填写审核通过的模板编号（模板变量 name、content）；开发调试可留空"),
     )
-    source = forms.ChoiceField(
-        label=_("收件人"), choices=SmsCampaign.Source.choices, widget=forms.RadioSelect, initial="filters"
-    )
-    query = forms.CharField(
-        label=_("关键词"),
-        max_length=100,
-        required=False,
-        help_text=_("姓名、拼音、单位、城市…；全部留空即全体校友"),
-    )
-    college_id = forms.TypedChoiceField(label=_("学院"), required=False, coerce=int, empty_value=None)
-    enrollment_year = forms.IntegerField(label=_("入学年份"), required=False, min_value=1900, max_value=2100)
-    graduation_year = forms.IntegerField(label=_("毕业年份"), required=False, min_value=1900, max_value=2100)
-    class_name = forms.CharField(label=_("班级"), max_length=60, required=False)
-    city = forms.CharField(label=_("城市"), max_length=40, required=False)
-    industry = forms.ChoiceField(
-        label=_("行业"), required=False, choices=[("", _("全部行业")), *[(i, i) for i in INDUSTRIES]]
-    )
-    tag = forms.CharField(label=_("标签"), max_length=30, required=False)
-    is_vip = forms.BooleanField(label=_("仅重要校友"), required=False)
-    upload = forms.FileField(
-        label=_("名单文件"), required=False, help_text=_("Excel（.xlsx）或 CSV，含“手机号”列，可选“姓名”列")
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        colleges = College.objects.filter(is_active=True).values_list("pk", "name")
-        self.fields["college_id"].choices = [("", _("全部学院")), *colleges]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("source") == SmsCampaign.Source.UPLOAD and not data.get("upload"):
-            self.add_error("upload", _("请上传名单文件"))
-        return data
-
-    def filters(self) -> dict:
-        return {
-            k: self.cleaned_data.get(k)
-            for k in FILTER_FIELDS
-            if self.cleaned_data.get(k) not in (None, "", False)
-        }
 
 
 class ScheduleForm(forms.Form):
@@ -195,8 +146,15 @@ def campaigns_view(request):
 def campaign_new_view(request):
     _require(request)
     signature = selectors.sms_signature()
-    form = SmsCampaignForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    form = SmsCampaignForm(request.POST or None)
+    # Recipients: every registered source with its own form, exactly as in the e-mail wizard.
+    key = request.POST.get("source") or request.GET.get("source") or "alumni"
+    try:
+        source = recipient_source(key)
+    except ServiceError:
+        source = recipient_source("alumni")
+    source_form_ = source_form(source, request, prefix=SOURCE_PREFIX)
+    if request.method == "POST" and form.is_valid() and (source_form_ is None or source_form_.is_valid()):
         data = form.cleaned_data
         try:
             campaign = sms_campaign_create(
@@ -205,13 +163,16 @@ def campaign_new_view(request):
                 signature=signature,
                 text=data["text"],
                 sms_template=data["sms_template"],
-                source=data["source"],
-                query=data["query"],
-                filters=form.filters(),
-                upload=data.get("upload"),
+                source=source.key,
+                params=source.params_from(source_form_.cleaned_data if source_form_ else {}),
             )
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            if error.field in form.fields:
+                form.add_error(error.field, error.message)
+            elif source_form_ is not None and error.field in source_form_.fields:
+                source_form_.add_error(error.field, error.message)
+            else:
+                form.add_error(None, error.message)
         else:
             messages.success(request, _("已生成预览，请核对人数和计费条数后发送"))
             return redirect("messaging_sms_campaign", campaign.pk)
@@ -222,6 +183,9 @@ def campaign_new_view(request):
             "page_title": _("新建短信群发"),
             "header_icon": "mail",
             "form": form,
+            "sources": recipient_sources(),
+            "source": source,
+            "source_form": source_form_,
             "signature": signature,
             "single_limit": SINGLE_LIMIT,
             "part_limit": PART_LIMIT,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from alumni.messaging.errors import CampaignInvalid, QuotaExhausted
 from alumni.messaging.models import MessageLog, SmsCampaign, SmsRecipient
+from alumni.messaging.recipient_sources import _upload_params
 from alumni.messaging.services import sms_campaigns
 from alumni.messaging.services.sms_campaigns import (
     sms_campaign_create,
@@ -30,6 +31,7 @@ from tests.alumni.messaging.sms_support import (
     set_quota,
     usage,
 )
+from tests.alumni.people.admin_support import make_person
 from tests.conftest import inside
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +84,9 @@ def test_preview_counts_people_numbers_and_billed_segments(alumni_a, school_a):
     assert set(rows) == {"张三", "李四", "王五", "赵六", "钱七"}  # the deceased record is left out
     assert rows["张三"].text == "张三校友您好，母校校庆将于10月举行，欢迎回家！"
     assert rows["钱七"].phone == "13900000002" and rows["钱七"].status == "pending"
-    assert rows["李四"].status == "skipped" and "没有可接收短信的手机号：010-62751234" in rows["李四"].error
+    assert (
+        rows["李四"].status == "skipped" and "不是手机号（无法接收短信）：010-62751234" in rows["李四"].error
+    )
     assert rows["王五"].status == "skipped" and "没有手机号" in rows["王五"].error
     assert rows["赵六"].status == "skipped" and "重复" in rows["赵六"].error
     assert (campaign.recipients_valid, campaign.recipients_invalid) == (2, 3)
@@ -164,26 +168,45 @@ def test_a_worker_killed_mid_campaign_and_restarted_sends_no_second_copy(school_
 
 def test_uploaded_list_reports_invalid_numbers(school_a, outbox, run_commits):
     configure_sms(school_a)
-    with inside(school_a):
-        person(name="档案里的人", phones=["13600000001"], city="上海")
-    csv = "姓名,手机号\n名单甲,13600000001\n名单乙,12345\n名单丙,+86 139-0000-0009\n,\n"
+    csv = (
+        "姓名,手机号,座位号\n名单甲,13600000001,A1\n名单乙,12345,A2\n名单丙,+86 139-0000-0009,A3\n"
+        "名单丁,010-62751234,A4\n名单甲again,136 0000 0001,A5\n,,\n"
+    )
     upload = SimpleUploadedFile("名单.csv", csv.encode("utf-8"))
-    campaign = create(school_a, source="upload", upload=upload, text="{{姓名}}，{{城市}}校友聚会见！")
+    params = _upload_params({"file": upload})
+    campaign = create(school_a, source="upload", params=params, text="{{姓名}}，座位 {{座位号}}，聚会见！")
     with inside(school_a):
-        rows = {r.phone: r for r in SmsRecipient.objects.filter(campaign=campaign).select_related("person")}
-    assert rows["13600000001"].person is not None and rows["13600000001"].text == "名单甲，上海校友聚会见！"
-    assert rows["13900000009"].text == "名单丙，校友聚会见！"
-    assert rows["12345"].status == "skipped"
+        rows = {r.name: r for r in SmsRecipient.objects.filter(campaign=campaign)}
+    assert rows["名单甲"].phone == "13600000001" and rows["名单甲"].text == "名单甲，座位 A1，聚会见！"
+    assert rows["名单丙"].phone == "13900000009" and rows["名单丙"].text == "名单丙，座位 A3，聚会见！"
+    # Every line that cannot get an SMS is in the report with its reason.
+    assert rows["名单乙"].status == "skipped" and "第 3 行" in rows["名单乙"].error
+    assert "位数不对" in rows["名单乙"].error
+    assert rows["名单丁"].status == "skipped" and "不是手机号" in rows["名单丁"].error
+    assert rows["名单甲again"].status == "skipped" and "重复" in rows["名单甲again"].error
+    assert (campaign.recipients_valid, campaign.recipients_invalid) == (2, 3)
+    assert campaign.source_label.startswith("上传名单 名单.csv")
     with run_commits(), inside(school_a):
         sms_campaign_start(actor=admin_of(school_a), campaign_id=campaign.pk)
     assert sorted(m["to"] for m in received(outbox, "alpha")) == ["13600000001", "13900000009"]
+
+
+def test_alumni_filters_choose_the_recipients(school_a, outbox):
+    configure_sms(school_a)
+    with inside(school_a):
+        for name, city in (("京一", "北京"), ("京二", "北京"), ("沪一", "上海")):
+            make_person(name=name, city=city, phones=[f"1370000{len(name)}{ord(name[-1]) % 1000:03d}"])
+    campaign = create(school_a, params={"city": "北京"})
+    with inside(school_a):
+        names = set(SmsRecipient.objects.filter(campaign=campaign).values_list("name", flat=True))
+    assert names == {"京一", "京二"} and "北京" in campaign.source_label
 
 
 def test_unknown_placeholder_and_empty_list_are_refused(school_a, alumni_a):
     with pytest.raises(CampaignInvalid, match="未知的占位符"):
         create(school_a, text="{{昵称}}你好")
     with pytest.raises(CampaignInvalid, match="没有可以接收短信的收件人"):
-        create(school_a, query="不存在的人名字")
+        create(school_a, params={"query": "不存在的人名字"})
 
 
 def test_scheduled_campaign_waits_for_its_time(alumni_a, school_a, outbox, run_commits):
