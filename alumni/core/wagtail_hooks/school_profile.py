@@ -16,10 +16,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
+from alumni.core.admin_menu import SchoolAdminMenuItem
 from alumni.core.audit_actions import register_audit_actions
-from alumni.core.permissions import is_school_admin, school_admin_required
+from alumni.core.permissions import school_admin_required
 from alumni.core.services import school_profile_save
 
 register_audit_actions({"school.profile_update": _("修改学校信息")})
@@ -81,11 +81,6 @@ def register_school_profile_url():
     return [path("school-profile/", school_profile_view, name="core_school_profile")]
 
 
-class SuperuserMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_school_admin(request.user)
-
-
 @hooks.register("register_settings_menu_item")
 def register_school_profile_menu_item():
-    return SuperuserMenuItem(_("学校信息"), reverse("core_school_profile"), icon_name="home", order=10)
+    return SchoolAdminMenuItem(_("学校信息"), reverse("core_school_profile"), icon_name="home", order=10)

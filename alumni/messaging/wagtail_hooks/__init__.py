@@ -7,6 +7,7 @@ from alumni.messaging.wagtail_hooks import (  # noqa: F401
     campaigns,
     invites,
     logs,
+    menu,
     settings,
     sms,
 )

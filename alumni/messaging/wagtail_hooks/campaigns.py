@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
+from alumni.core.admin_menu import SchoolAdminMenuItem
 from alumni.core.audit_actions import register_audit_actions
 from alumni.core.errors import ServiceError
-from alumni.core.permissions import is_school_admin, school_admin_required
+from alumni.core.permissions import school_admin_required
 from alumni.messaging.models import BUILTIN_TEMPLATES, EmailCampaign, EmailTemplate
 from alumni.messaging.recipient_sources import recipient_source, recipient_sources
 from alumni.messaging.selectors.campaigns import (
@@ -346,17 +346,12 @@ def register_campaign_urls():
     return [path("messaging/campaigns/", include((urlpatterns, "messaging_campaigns")))]
 
 
-class SchoolAdminMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_school_admin(request.user)
-
-
-@hooks.register("register_admin_menu_item")
+@hooks.register("register_messaging_menu_item")
 def register_campaign_menu_item():
     return SchoolAdminMenuItem(
         _("邮件群发"),
         reverse("messaging_campaigns:index"),
         icon_name="mail",
         name="email-campaigns",
-        order=410,
+        order=10,
     )

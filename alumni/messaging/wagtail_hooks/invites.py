@@ -17,8 +17,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
+from alumni.core.admin_menu import SchoolAdminMenuItem
 from alumni.core.audit_actions import register_audit_actions
 from alumni.core.errors import ServiceError
 from alumni.core.permissions import is_school_admin
@@ -230,13 +230,8 @@ def register_invite_urls():
     ]
 
 
-class AdminOnlyMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_school_admin(request.user)
-
-
-@hooks.register("register_admin_menu_item")
+@hooks.register("register_messaging_menu_item")
 def register_invites_menu_item():
-    return AdminOnlyMenuItem(
-        _("校友邀请"), reverse("messaging_invites"), icon_name="mail", name="messaging-invites", order=420
+    return SchoolAdminMenuItem(
+        _("校友邀请"), reverse("messaging_invites"), icon_name="user", name="messaging-invites", order=40
     )

@@ -12,11 +12,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from alumni.core.admin_menu import SchoolAdminMenuItem
 from alumni.core.permissions import is_school_admin
 from alumni.messaging.models import Channel, MessageLog
 from alumni.messaging.selectors.logs import message_log_purposes, message_logs
@@ -162,13 +162,8 @@ def register_message_log_viewset():
     return message_log_viewset
 
 
-class AdminOnlyMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_school_admin(request.user)
-
-
-@hooks.register("register_admin_menu_item")
+@hooks.register("register_messaging_menu_item")
 def register_message_log_menu_item():
-    return AdminOnlyMenuItem(
-        _("发送记录"), reverse("messaging_logs:index"), icon_name="list-ul", name="messaging-logs", order=440
+    return SchoolAdminMenuItem(
+        _("发送记录"), reverse("messaging_logs:index"), icon_name="list-ul", name="messaging-logs", order=50
     )

@@ -19,13 +19,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse, reverse_lazy
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from alumni.core.admin_menu import SchoolAdminMenuItem
 from alumni.core.audit_actions import register_audit_actions
 from alumni.core.errors import ServiceError
 from alumni.core.permissions import is_school_admin
@@ -325,27 +325,18 @@ def register_sms_urls():
     ]
 
 
-class AdminOnlyMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_school_admin(request.user)
+@hooks.register("register_messaging_menu_item")
+def register_sms_menu_item():
+    return SchoolAdminMenuItem(
+        _("短信群发"), reverse("messaging_sms"), icon_name="mail", name="messaging-sms", order=20
+    )
 
 
-class AdminOnlySubmenu(SubmenuMenuItem):
-    def is_shown(self, request):
-        return is_school_admin(request.user)
-
-
-sms_menu = Menu(
-    items=[
-        AdminOnlyMenuItem(_("短信群发"), reverse_lazy("messaging_sms"), icon_name="mail", order=10),
-        AdminOnlyMenuItem(_("生日祝福"), reverse_lazy("messaging_birthdays"), icon_name="date", order=20),
-    ]
-)
-
-
-@hooks.register("register_admin_menu_item")
-def register_sms_menu():
-    return AdminOnlySubmenu(_("短信"), sms_menu, icon_name="mail", name="messaging-sms", order=430)
+@hooks.register("register_messaging_menu_item")
+def register_birthdays_menu_item():
+    return SchoolAdminMenuItem(
+        _("生日祝福"), reverse("messaging_birthdays"), icon_name="date", name="messaging-birthdays", order=30
+    )
 
 
 @register_stat
