@@ -132,7 +132,9 @@ def recipients_view(request, pk):
                     "dup": counts["duplicates"],
                 },
             )
-            return redirect("messaging_campaigns:recipients", campaign.pk)
+            # Nobody to send to: stay here to change the selection; otherwise on to the template.
+            next_step = "template" if counts["pending"] else "recipients"
+            return redirect(f"messaging_campaigns:{next_step}", campaign.pk)
     return _render(
         request,
         "recipients",
