@@ -64,6 +64,12 @@ class MessagingSettings(BaseGenericSetting):
     wechat_template_notice = models.CharField(_("通知类模板 ID"), max_length=64, blank=True)
     wechat_template_event = models.CharField(_("活动提醒模板 ID"), max_length=64, blank=True)
     wechat_template_invite = models.CharField(_("邀请模板 ID"), max_length=64, blank=True)
+    sms_template_invite = models.CharField(
+        _("邀请短信模板代码"),
+        max_length=64,
+        blank=True,
+        help_text=_("服务商审核通过的模板代码；模板变量：name、school、url、days"),
+    )
     wechat_template_review = models.CharField(_("审核结果模板 ID"), max_length=64, blank=True)
     wechat_template_donation = models.CharField(_("捐赠感谢模板 ID"), max_length=64, blank=True)
 
@@ -77,6 +83,7 @@ class MessagingSettings(BaseGenericSetting):
                 FieldPanel("sms_access_key_secret"),
                 FieldPanel("sms_sign_name"),
                 FieldPanel("tencent_sms_app_id"),
+                FieldPanel("sms_template_invite"),
             ],
             heading=_("短信"),
         ),

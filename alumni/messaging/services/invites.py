@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from alumni.core.errors import Conflict, ValidationFailed
 from alumni.core.services import audit_record
 from alumni.messaging.errors import InviteInvalid
-from alumni.messaging.models import Channel, Invitation, InvitationStatus
+from alumni.messaging.models import Channel, Invitation, InvitationStatus, MessagingSettings
 from alumni.messaging.selectors.invites import invite_token_hash
 from alumni.messaging.services.send import Message, Recipient, message_send
 from alumni.people import normalize
@@ -135,12 +135,15 @@ def _send(invitation: Invitation, secret: str, *, deliver: str) -> str:
         phone=invitation.address if invitation.channel == Channel.SMS else "",
         wechat_openid=invitation.address if invitation.channel == Channel.WECHAT else "",
     )
+    config = MessagingSettings.base_queryset().first()
     message = Message(
         purpose="invite",
         subject=f"{school}：{what}",
         text=text,
         html=html,
+        sms_template=config.sms_template_invite if config else "",
         sms_params={"name": invitation.name, "school": school, "url": url, "days": str(days)},
+        wechat_template_id=config.wechat_template_invite if config else "",
         wechat_data={
             "first": {"value": f"{invitation.name}您好，{school}{what}"},
             "remark": {"value": f"{days}天内有效，点击查看"},
