@@ -39,9 +39,10 @@ migrate: install
 demo: install
 	$(PY) manage.py bootstrap_demo
 
+# PLATFORM_PORT follows PORT so the printed URLs and the schools' sites match the server.
 run: install
-	$(PY) manage.py bootstrap_demo
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	PLATFORM_PORT=$(PORT) $(PY) manage.py bootstrap_demo
+	PLATFORM_PORT=$(PORT) $(PY) manage.py runserver 0.0.0.0:$(PORT)
 
 # A real worker and the periodic jobs (campaign ticks, birthdays): set REDIS_URL first.
 worker: install

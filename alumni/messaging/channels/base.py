@@ -7,6 +7,8 @@ one MessageLog to the outside world.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 
 class DeliveryFailed(Exception):
     """Definitive failure (do not retry); ``bounced`` when the address itself was refused."""
@@ -25,13 +27,13 @@ class DeliveryRetry(Exception):
         self.reason = reason
 
 
-class ChannelBackend:
+class ChannelBackend(ABC):
     channel = ""
     missing_address = "没有收件地址"
 
+    @abstractmethod
     def address(self, recipient) -> str:
         """The recipient's raw address on this channel ("" when there is none)."""
-        raise NotImplementedError
 
     def normalize(self, address: str) -> str:
         """The address in canonical form; raises AddressInvalid."""
@@ -41,9 +43,9 @@ class ChannelBackend:
         """Why this school cannot send `message` on this channel now ("" when it can)."""
         return ""
 
+    @abstractmethod
     def deliver(self, log) -> str:
         """Hand one log to the outside world; returns the provider's message id."""
-        raise NotImplementedError
 
 
 def messaging_settings():

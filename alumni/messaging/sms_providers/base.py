@@ -8,6 +8,7 @@ balance, bad number — retrying will not help) and ``SmsTransient`` (network tr
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 
@@ -40,13 +41,13 @@ class SmsTransient(Exception):
     """Network trouble or a provider-side hiccup (retry later)."""
 
 
-class SmsProvider:
+class SmsProvider(ABC):
     name = "base"
     timeout = 10
 
     def __init__(self, config: SmsConfig):
         self.config = config
 
+    @abstractmethod
     def send(self, *, phone: str, template: str, params: dict, text: str = "", out_id: str = "") -> SmsSent:
         """Send one SMS; ``text`` is what the console backend shows (cloud providers send templates)."""
-        raise NotImplementedError
