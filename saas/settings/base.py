@@ -104,6 +104,7 @@ TENANT_APPS = [
     "alumni.accounts",
     "alumni.people",
     "alumni.messaging",
+    "alumni.network",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",

@@ -55,11 +55,16 @@ def _same_college(viewer: Person, person: Person) -> bool:
     return any(d.college_id in mine for d in person.degrees.all())
 
 
+same_college = _same_college  # public: the network app's rule keeps it (a college is a chapter)
+
 _chapter_rule: Callable[[Person, Person], bool] = _same_college
 
 
 def register_chapter_rule(rule: Callable[[Person, Person], bool]) -> None:
-    """Replace "share a chapter" (the network app plugs organization membership in here)."""
+    """Replace "share a chapter" (the network app plugs organization membership in here).
+
+    A rule may carry ``rule.prepare(viewer_person)``: viewer_for calls it once per viewer, so a
+    rule that needs the database loads what it needs there and each card then costs no query."""
     global _chapter_rule
     _chapter_rule = rule
 
@@ -113,6 +118,7 @@ class Viewer:
 def viewer_for(*, viewer_person: Person | None, viewer_user) -> Viewer:
     if viewer_person is not None:  # the chapter rule reads the viewer's degrees for every card
         prefetch_related_objects([viewer_person], "degrees")
+        getattr(_chapter_rule, "prepare", lambda person: None)(viewer_person)
     return Viewer(
         person=viewer_person,
         user=viewer_user,

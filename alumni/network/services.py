@@ -1,0 +1,523 @@
+"""Writes of the alumni network: organizations, joining, membership, roles and officer invitations.
+
+Every service checks the actor's scope (alumni.network.permissions) and writes an audit entry.
+Decisions that race (two admins approving one request, two presidents handing over) lock the
+rows they change with SELECT … FOR UPDATE; the database's partial unique indexes (one pending
+request per person and organization, one president per organization, one root) back them up.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from alumni.core.services import audit_record
+from alumni.messaging.models import Invitation
+from alumni.messaging.services.invites import invite_create
+from alumni.network.errors import (
+    AccountNotLinked,
+    JoinAnswersInvalid,
+    JoinRefused,
+    JoinRequestDecided,
+    MembershipConflict,
+    NotAllowed,
+    OrganizationInvalid,
+    OrganizationMoveInvalid,
+    OrganizationNotFound,
+    RoleInvalid,
+)
+from alumni.network.models import (
+    ContentReview,
+    JoinRequest,
+    Membership,
+    Organization,
+    OrganizationGroup,
+    OrgType,
+    ReviewMode,
+    Role,
+)
+from alumni.network.permissions import can_manage, can_manage_above, is_president, person_of
+from alumni.network.selectors import HEAD_NAME, is_descendant_or_self
+
+EDITABLE_FIELDS = (
+    "type",
+    "name",
+    "logo",
+    "introduction",
+    "join_requirements",
+    "join_form",
+    "review_mode",
+    "content_review",
+    "phone",
+    "address",
+    "city",
+    "college",
+    "cities",
+    "industries",
+    "is_active",
+)
+INVITE_PURPOSES = {Role.PRESIDENT: "chapter_president", Role.ADMIN: "chapter_admin"}
+
+
+def _require(allowed: bool, message: str | None = None) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def _snapshot(org: Organization) -> dict:
+    data = {name: getattr(org, name) for name in EDITABLE_FIELDS if name not in ("logo", "college")}
+    return data | {"logo": org.logo.name if org.logo else "", "college": org.college_id, "path": org.path}
+
+
+def _clean_join_form(form) -> list[dict]:
+    if not isinstance(form, list):
+        raise OrganizationInvalid("入会申请表格式不正确", field="join_form")
+    cleaned, keys = [], set()
+    for item in form:
+        key = str((item or {}).get("key", "")).strip() if isinstance(item, dict) else ""
+        label = str(item.get("label", "")).strip() if key else ""
+        if not key or not label or key in keys:
+            raise OrganizationInvalid("申请表的每一项需要唯一的标识和名称", field="join_form")
+        keys.add(key)
+        cleaned.append({"key": key, "label": label[:60], "required": bool(item.get("required"))})
+    return cleaned
+
+
+def _clean_fields(fields: dict, *, is_head: bool) -> dict:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise OrganizationInvalid(f"未知字段：{'、'.join(sorted(unknown))}")
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+        if not fields["name"]:
+            raise OrganizationInvalid("请填写组织名称", field="name")
+    if "type" in fields:
+        if fields["type"] not in OrgType.values:
+            raise OrganizationInvalid("组织类型不正确", field="type")
+        if (fields["type"] == OrgType.HEAD) != is_head:
+            raise OrganizationInvalid("只有根组织是校友总会", field="type")
+    if "review_mode" in fields and fields["review_mode"] not in ReviewMode.values:
+        raise OrganizationInvalid("入会方式不正确", field="review_mode")
+    if "content_review" in fields and fields["content_review"] not in ContentReview.values:
+        raise OrganizationInvalid("内容审核方式不正确", field="content_review")
+    if "join_form" in fields:
+        fields["join_form"] = _clean_join_form(fields["join_form"])
+    for name in ("cities", "industries"):
+        if name in fields:
+            fields[name] = sorted({str(v).strip() for v in fields[name] or [] if str(v).strip()})
+    if is_head and fields.get("is_active") is False:
+        raise OrganizationInvalid("校友总会不能停用", field="is_active")
+    return fields
+
+
+def org_create(*, parent: Organization, actor, name: str, type: str, **fields) -> Organization:
+    """Create an organization under ``parent`` (which the actor must manage)."""
+    _require(can_manage(actor, parent), "你没有在该组织下创建下级组织的权限")
+    fields = _clean_fields({"name": name, "type": type, **fields}, is_head=False)
+    with transaction.atomic():
+        parent = Organization.objects.select_for_update().get(pk=parent.pk)  # serialises siblings' paths
+        org = parent.add_child(**fields)
+        audit_record(
+            actor=actor,
+            action="network.org_create",
+            target=org,
+            summary=f"在{parent.name}下创建{org.get_type_display()}：{org.name}",
+            after=_snapshot(org),
+        )
+    return org
+
+
+def org_update(*, organization: Organization, actor, **fields) -> Organization:
+    """Change an organization's profile, join settings or recommendation links."""
+    _require(can_manage(actor, organization))
+    fields = _clean_fields(fields, is_head=organization.is_head)
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = _snapshot(org)
+        for name, value in fields.items():
+            setattr(org, name, value)
+        org.save()
+        audit_record(
+            actor=actor,
+            action="network.org_update",
+            target=org,
+            summary=f"修改组织：{org.name}",
+            before=before,
+            after=_snapshot(org),
+        )
+    return org
+
+
+def org_move(*, organization: Organization, new_parent: Organization, actor) -> Organization:
+    """Move a branch (the organization and its subtree) under another organization."""
+    org = Organization.objects.get(pk=organization.pk)
+    new_parent = Organization.objects.get(pk=new_parent.pk)
+    if org.is_head:
+        raise OrganizationMoveInvalid("校友总会不能移动")
+    _require(can_manage(actor, org) and can_manage(actor, new_parent), "你没有移动该组织的权限")
+    if is_descendant_or_self(new_parent, org):
+        raise OrganizationMoveInvalid("不能把组织移动到它自己或它的下级组织之下")
+    with transaction.atomic():
+        # One move at a time per school: concurrent moves would rewrite overlapping paths.
+        Organization.objects.select_for_update().filter(depth=1).first()
+        before = {"parent": org.get_parent().name, "path": org.path}
+        if org.get_parent().pk != new_parent.pk:
+            org.move(new_parent, pos="last-child")
+        org = Organization.objects.get(pk=org.pk)
+        audit_record(
+            actor=actor,
+            action="network.org_move",
+            target=org,
+            summary=f"将{org.name}移动到{new_parent.name}之下",
+            before=before,
+            after={"parent": new_parent.name, "path": org.path},
+        )
+    return org
+
+
+# --- joining ----------------------------------------------------------------------------------
+
+
+def _clean_answers(org: Organization, answers: dict | None) -> dict:
+    answers = answers or {}
+    if not isinstance(answers, dict):
+        raise JoinAnswersInvalid()
+    cleaned = {}
+    for item in org.join_form:
+        value = str(answers.get(item["key"], "") or "").strip()[:1000]
+        if item.get("required") and not value:
+            raise JoinAnswersInvalid(f"请填写：{item['label']}", field=item["key"])
+        cleaned[item["key"]] = value
+    return cleaned
+
+
+def join_request_submit(*, person, organization: Organization, answers: dict | None = None, actor=None):
+    """Apply to join: an open organization admits at once, an approval one queues the request,
+    an invite-only one refuses."""
+    org = Organization.objects.get(pk=organization.pk)
+    if not org.is_active:
+        raise JoinRefused("该组织已停用", code="organization_inactive")
+    if org.review_mode == ReviewMode.INVITE_ONLY:
+        raise JoinRefused("该组织仅限邀请加入，不接受申请", code="join_invite_only")
+    answers = _clean_answers(org, answers)
+    if Membership.objects.filter(person=person, organization=org).exists():
+        raise JoinRefused("你已经是该组织的成员", code="already_member")
+    is_open = org.review_mode == ReviewMode.OPEN
+    try:
+        with transaction.atomic():
+            request = JoinRequest.objects.create(
+                person=person,
+                organization=org,
+                answers=answers,
+                status=JoinRequest.Status.APPROVED if is_open else JoinRequest.Status.PENDING,
+                decided_at=timezone.now() if is_open else None,
+            )
+            if is_open:
+                Membership.objects.create(person=person, organization=org)
+            audit_record(
+                actor=actor,
+                action="network.join_submit",
+                target=request,
+                summary=f"{person.name}{'加入' if is_open else '申请加入'}{org.name}",
+                after={"answers": answers, "status": request.status},
+            )
+    except IntegrityError:
+        # The partial unique indexes caught a double submit racing this one.
+        raise JoinRefused("你的入会申请正在审核中", code="join_pending") from None
+    return request
+
+
+def _decide(*, join_request: JoinRequest, actor, approve: bool, reason: str = "") -> JoinRequest:
+    _require(can_manage(actor, join_request.organization), "你没有审核该组织入会申请的权限")
+    with transaction.atomic():
+        request = (
+            JoinRequest.objects.select_for_update()
+            .select_related("person", "organization")
+            .get(pk=join_request.pk)
+        )
+        if request.status != JoinRequest.Status.PENDING:
+            raise JoinRequestDecided(f"该申请已{request.get_status_display()}")
+        request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REJECTED
+        request.reason = reason
+        request.reviewer = actor if getattr(actor, "pk", None) else None
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "reason", "reviewer", "decided_at"])
+        if approve:
+            Membership.objects.get_or_create(person=request.person, organization=request.organization)
+        audit_record(
+            actor=actor,
+            action="network.join_approve" if approve else "network.join_reject",
+            target=request,
+            summary=f"{'通过' if approve else '拒绝'}{request.person.name}加入{request.organization.name}的申请"
+            + (f"：{reason}" if reason else ""),
+            after={"status": request.status, "reason": reason},
+        )
+    return request
+
+
+def join_request_approve(*, join_request: JoinRequest, actor) -> JoinRequest:
+    """Admit the applicant (once: a request already decided raises JoinRequestDecided)."""
+    return _decide(join_request=join_request, actor=actor, approve=True)
+
+
+def join_request_reject(*, join_request: JoinRequest, actor, reason: str) -> JoinRequest:
+    """Refuse the applicant with a reason they will see."""
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise JoinAnswersInvalid("请填写拒绝理由", field="reason")
+    return _decide(join_request=join_request, actor=actor, approve=False, reason=reason)
+
+
+# --- membership and roles ------------------------------------------------------------------------
+
+
+def _delete_membership(membership: Membership, *, actor, action: str, summary: str) -> None:
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        if locked is None:
+            raise MembershipConflict("该成员已不在组织中", code="not_member")
+        if locked.role == Role.PRESIDENT:
+            raise MembershipConflict("会长需先移交会长职务", code="president_must_transfer")
+        # Groups list members of the organization: leaving it leaves its groups too.
+        for group in OrganizationGroup.objects.filter(organization_id=locked.organization_id):
+            group.members.remove(locked.person_id)
+        audit_record(
+            actor=actor,
+            action=action,
+            target=locked.organization,
+            summary=summary,
+            before={"person_id": locked.person_id, "role": locked.role},
+        )
+        locked.delete()
+
+
+def membership_leave(*, person, organization: Organization, actor=None) -> None:
+    """The person leaves the organization (a president hands over first)."""
+    membership = Membership.objects.filter(person=person, organization=organization).first()
+    if membership is None:
+        raise MembershipConflict("你不是该组织的成员", code="not_member")
+    _delete_membership(
+        membership,
+        actor=actor,
+        action="network.member_leave",
+        summary=f"{person.name}退出{organization.name}",
+    )
+
+
+def membership_remove(*, membership: Membership, actor) -> None:
+    """Remove a member from an organization the actor manages."""
+    _require(can_manage(actor, membership.organization), "你没有移除该组织成员的权限")
+    _delete_membership(
+        membership,
+        actor=actor,
+        action="network.member_remove",
+        summary=f"将{membership.person.name}移出{membership.organization.name}",
+    )
+
+
+def role_assign(*, membership: Membership, role: str, actor) -> Membership:
+    """Set a member's role (vice-president, secretary-general, admin or member); the presidency
+    changes hands only through role_transfer or a president invitation."""
+    if role not in Role.values:
+        raise RoleInvalid()
+    if role == Role.PRESIDENT:
+        raise MembershipConflict("会长职务请通过“移交会长”或邀请变更", code="role_via_transfer")
+    _require(can_manage(actor, membership.organization), "你没有设置该组织职务的权限")
+    with transaction.atomic():
+        locked = (
+            Membership.objects.select_for_update()
+            .select_related("person", "organization")
+            .get(pk=membership.pk)
+        )
+        if locked.role == Role.PRESIDENT:
+            raise MembershipConflict("会长职务请通过“移交会长”变更", code="role_via_transfer")
+        before = locked.role
+        locked.role = role
+        locked.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action="network.role_assign",
+            target=locked.organization,
+            summary=f"{locked.person.name}在{locked.organization.name}的职务："
+            f"{Role(before).label} → {Role(role).label}",
+            before={"person_id": locked.person_id, "role": before},
+            after={"person_id": locked.person_id, "role": role},
+        )
+    return locked
+
+
+def role_transfer(
+    *, organization: Organization, to_person, actor, old_president_role: str = Role.VICE_PRESIDENT
+) -> Membership:
+    """Hand the presidency to a member: the old president becomes vice-president or member."""
+    if old_president_role not in (Role.VICE_PRESIDENT, Role.MEMBER):
+        raise RoleInvalid("原会长只能改任副会长或会员", field="old_president_role")
+    with transaction.atomic():
+        # Transfers (and president invitations being accepted) of one organization take turns on
+        # its row, so the authority check and the hand-over see the same president.
+        Organization.objects.select_for_update().get(pk=organization.pk)
+        _require(
+            is_president(actor, organization) or can_manage_above(actor, organization),
+            "只有现任会长、上级组织负责人或学校管理员可以移交会长",
+        )
+        current = (
+            Membership.objects.select_for_update()
+            .filter(organization=organization, role=Role.PRESIDENT)
+            .first()
+        )
+        target = (
+            Membership.objects.select_for_update().filter(organization=organization, person=to_person).first()
+        )
+        if target is None:
+            raise MembershipConflict("新会长需先是该组织的成员", code="not_member")
+        if current is not None and current.pk == target.pk:
+            return target
+        if current is not None:
+            current.role = old_president_role
+            current.save(update_fields=["role"])
+        target.role = Role.PRESIDENT
+        target.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action="network.role_transfer",
+            target=organization,
+            summary=f"{organization.name}会长移交给{to_person.name}",
+            before={"president": current.person_id if current else None},
+            after={"president": to_person.pk, "old_president_role": old_president_role if current else None},
+        )
+    return target
+
+
+# --- officer invitations -----------------------------------------------------------------------
+
+
+def officer_invite(
+    *,
+    organization: Organization,
+    role: str,
+    name: str,
+    channel: str,
+    address: str,
+    actor,
+    expires_in: timedelta | None = None,
+    deliver: str = "async",
+) -> tuple[Invitation, str]:
+    """Invite someone by SMS / e-mail / WeChat to become president or admin of an organization."""
+    if role not in INVITE_PURPOSES:
+        raise RoleInvalid("只能邀请担任会长或管理员")
+    if role == Role.PRESIDENT:
+        _require(
+            is_president(actor, organization) or can_manage_above(actor, organization),
+            "只有现任会长、上级组织负责人或学校管理员可以邀请新会长",
+        )
+    else:
+        _require(can_manage(actor, organization), "你没有邀请该组织管理员的权限")
+    return invite_create(
+        purpose=INVITE_PURPOSES[role],
+        payload={"organization_id": organization.pk, "role": str(role)},
+        name=name,
+        channel=channel,
+        address=address,
+        expires_in=expires_in,
+        actor=actor,
+        deliver=deliver,
+    )
+
+
+_RANK = {Role.PRESIDENT: 0, Role.VICE_PRESIDENT: 1, Role.SECRETARY_GENERAL: 2, Role.ADMIN: 3, Role.MEMBER: 4}
+
+
+def officer_invite_accept(*, invitation: Invitation, user) -> str:
+    """Apply an accepted officer invitation (runs inside invite_accept's transaction)."""
+    person = person_of(user)
+    if person is None:
+        raise AccountNotLinked()
+    payload = invitation.payload or {}
+    role = payload.get("role")
+    if role not in INVITE_PURPOSES:
+        raise RoleInvalid("邀请中的职务不正确")
+    org = (
+        Organization.objects.select_for_update()
+        .filter(pk=payload.get("organization_id"), is_active=True)
+        .first()
+    )
+    if org is None:
+        raise OrganizationNotFound()
+    membership, _created = Membership.objects.select_for_update().get_or_create(
+        person=person, organization=org
+    )
+    before = membership.role
+    if role == Role.PRESIDENT:
+        Membership.objects.filter(organization=org, role=Role.PRESIDENT).exclude(pk=membership.pk).update(
+            role=Role.VICE_PRESIDENT
+        )
+        membership.role = Role.PRESIDENT
+    elif _RANK[Role(role)] < _RANK[Role(membership.role)]:
+        membership.role = role  # never demote someone who already holds a higher office
+    membership.save(update_fields=["role"])
+    audit_record(
+        actor=user,
+        action="network.role_invite_accept",
+        target=org,
+        summary=f"{person.name}接受邀请，担任{org.name}{Role(membership.role).label}",
+        before={"person_id": person.pk, "role": before if not _created else None},
+        after={"person_id": person.pk, "role": membership.role},
+    )
+    return ""
+
+
+# --- groups inside an organization ----------------------------------------------------------------
+
+
+def group_create(*, organization: Organization, name: str, actor, description: str = "") -> OrganizationGroup:
+    """Create a group (理事会, 名人堂 …) inside an organization."""
+    _require(can_manage(actor, organization))
+    name = (name or "").strip()[:40]
+    if not name:
+        raise OrganizationInvalid("请填写分组名称", field="name")
+    if OrganizationGroup.objects.filter(organization=organization, name=name).exists():
+        raise OrganizationInvalid("该组织已有同名分组", field="name")
+    with transaction.atomic():
+        group = OrganizationGroup.objects.create(
+            organization=organization, name=name, description=description
+        )
+        audit_record(actor=actor, action="network.group_create", target=group, summary=f"创建分组：{group}")
+    return group
+
+
+def group_members_set(*, group: OrganizationGroup, person_ids: list[int], actor) -> OrganizationGroup:
+    """Set who is in a group; everyone must be a member of the organization itself."""
+    _require(can_manage(actor, group.organization))
+    wanted = set(person_ids)
+    members = set(
+        Membership.objects.filter(organization=group.organization, person_id__in=wanted).values_list(
+            "person_id", flat=True
+        )
+    )
+    if wanted - members:
+        raise MembershipConflict("分组成员必须是该组织的成员", code="not_member")
+    with transaction.atomic():
+        before = sorted(group.members.values_list("pk", flat=True))
+        group.members.set(sorted(wanted))
+        audit_record(
+            actor=actor,
+            action="network.group_members",
+            target=group,
+            summary=f"设置分组成员：{group}（{len(wanted)} 人）",
+            before={"person_ids": before},
+            after={"person_ids": sorted(wanted)},
+        )
+    return group
+
+
+def head_association_provision(*, school=None) -> Organization:
+    """Create the school's head association (named after the school) unless it exists.
+
+    Part of provisioning, like the Site hostname: not an admin action, so not audited."""
+    head = Organization.get_root_nodes().first()
+    if head is not None:
+        return head
+    name = f"{school.name}{HEAD_NAME}" if getattr(school, "name", "") else HEAD_NAME
+    return Organization.add_root(type=OrgType.HEAD, name=name, review_mode=ReviewMode.OPEN)
