@@ -8,6 +8,7 @@ v1_patterns = [
     path("", include("alumni.accounts.api.urls")),
     path("", include("alumni.people.api.urls")),
     path("", include("alumni.messaging.api.urls")),
+    path("", include("alumni.network.api.urls")),
 ]
 
 # The schema documents /api/v1/ only (not Wagtail's internal admin API on the same host).

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("alumni.accounts.urls")),
     path("alumni/", include("alumni.people.urls")),
     path("messages/", include("alumni.messaging.urls")),
+    path("orgs/", include("alumni.network.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

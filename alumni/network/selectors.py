@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
-from alumni.network.models import Membership, Organization, OrgType, Role
+from alumni.network.models import JoinRequest, Membership, Organization, OrgType, Role
 
 HEAD_NAME = "校友总会"
 
@@ -133,4 +133,71 @@ def fellow_ids(branches: set[str]) -> set[int]:
         Membership.objects.filter(condition, organization__is_active=True)
         .values_list("person_id", flat=True)
         .distinct()
+    )
+
+
+# --- back office --------------------------------------------------------------------------------
+
+
+def organizations_in_tree_order() -> list[Organization]:
+    """Every organization, parents before children (path order), for the admin tree."""
+    return list(Organization.objects.select_related("college").order_by("path"))
+
+
+def organization_members(org: Organization) -> QuerySet[Membership]:
+    """Direct members of one organization, officers first."""
+    rank = {role: i for i, role in enumerate(Role.values)}
+    order = Case(*[When(role=role, then=Value(i)) for role, i in rank.items()])
+    return (
+        Membership.objects.filter(organization=org)
+        .select_related("person")
+        .order_by(order, "joined_at", "pk")
+    )
+
+
+def join_requests_pending(org: Organization | None = None) -> QuerySet:
+    """Pending join requests, oldest first (one organization's, or the whole tree's)."""
+    requests = JoinRequest.objects.filter(status=JoinRequest.Status.PENDING)
+    if org is not None:
+        requests = requests.filter(organization=org)
+    return requests.select_related("person", "organization").order_by("created_at", "pk")
+
+
+# --- the alumni side: browsing and an organization page -------------------------------------
+
+
+def browse_filters(params) -> tuple[str, str]:
+    kind = params.get("type", "")
+    return (kind if kind in OrgType.values else ""), (params.get("q") or "").strip()[:40]
+
+
+def browse_queryset(kind: str, q: str):
+    """Active organizations filtered by type and a name/city search (shared with the API)."""
+    orgs = Organization.objects.filter(is_active=True).order_by("path")
+    if kind:
+        orgs = orgs.filter(type=kind)
+    if q:
+        orgs = orgs.filter(Q(name__icontains=q) | Q(city__icontains=q))
+    return orgs
+
+
+def org_state(person, org: Organization) -> str:
+    """The viewer's relation to an organization: member, pending or none."""
+    if person is None:
+        return "none"
+    if Membership.objects.filter(person=person, organization=org).exists():
+        return "member"
+    if JoinRequest.objects.filter(
+        person=person, organization=org, status=JoinRequest.Status.PENDING
+    ).exists():
+        return "pending"
+    return "none"
+
+
+def organization_leaders(org: Organization) -> list[Membership]:
+    return list(
+        Membership.objects.filter(organization=org)
+        .exclude(role="member")
+        .select_related("person")
+        .order_by("role", "joined_at")
     )

@@ -1,0 +1,88 @@
+"""H5 pages for alumni (mounted at /orgs/): browse organizations, an organization page, apply to
+join, my organizations. Only accounts linked to an alumni record can apply."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from alumni.core.errors import ServiceError
+from alumni.network.models import JoinRequest, Organization, OrgType
+from alumni.network.permissions import person_of
+from alumni.network.selectors import (
+    browse_filters,
+    browse_queryset,
+    my_organizations,
+    org_state,
+    organization_leaders,
+    subtree_member_counts,
+)
+from alumni.network.services import join_request_submit
+
+PAGE_SIZE = 30
+
+
+def _get_org(pk: int) -> Organization:
+    org = Organization.objects.filter(pk=pk, is_active=True).first()
+    if org is None:
+        raise Http404("组织不存在或已停用")
+    return org
+
+
+def browse(request):
+    kind, q = browse_filters(request.GET)
+    orgs = list(browse_queryset(kind, q)[:PAGE_SIZE])
+    counts = subtree_member_counts(orgs)
+    rows = [(org, counts.get(org.pk, 0)) for org in orgs]
+    return render(
+        request,
+        "network/h5/browse.html",
+        {"rows": rows, "types": OrgType.choices, "kind": kind, "q": q},
+    )
+
+
+def detail(request, pk: int):
+    org = _get_org(pk)
+    person = person_of(request.user) if request.user.is_authenticated else None
+    context = {
+        "org": org,
+        "member_count": subtree_member_counts([org]).get(org.pk, 0),
+        "leaders": organization_leaders(org),
+        "state": org_state(person, org),
+        "linked": person is not None,
+    }
+    return render(request, "network/h5/detail.html", context)
+
+
+@login_required
+@require_POST
+def apply(request, pk: int):
+    org = _get_org(pk)
+    person = person_of(request.user)
+    if person is None:
+        messages.info(request, "请先完成校友认证，再申请加入校友组织。")
+        return redirect("people:verify")
+    answers = {item["key"]: request.POST.get(f"a_{item['key']}", "") for item in org.join_form}
+    try:
+        join_request = join_request_submit(
+            person=person, organization=org, answers=answers, actor=request.user
+        )
+    except ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("network:detail", pk=org.pk)
+    if join_request.status == JoinRequest.Status.APPROVED:
+        messages.success(request, "已加入")
+    else:
+        messages.success(request, "已提交，等待审核")
+    return redirect("network:detail", pk=org.pk)
+
+
+@login_required
+def mine(request):
+    person = person_of(request.user)
+    if person is None:
+        return render(request, "network/h5/mine.html", {"linked": False, "items": []})
+    return render(request, "network/h5/mine.html", {"linked": True, "items": my_organizations(person)})
