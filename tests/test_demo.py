@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from alumni.core.demo import demo_people
 from alumni.core.models import AuditEntry
+from alumni.network.models import Membership, Organization
 from alumni.people.choices import Verification
 from alumni.people.models import Claim, Person
 from cms.models import ArticlePage, HomePage, NewsPage
@@ -39,6 +40,8 @@ def snapshot() -> dict:
                 "records": Person.objects.count(),
                 "verified": Person.objects.filter(verification=Verification.VERIFIED).count(),
                 "pending_claims": Claim.objects.filter(status=Claim.Status.PENDING).count(),
+                "organizations": Organization.objects.count(),
+                "memberships": Membership.objects.count(),
             }
     return counts
 
@@ -61,6 +64,8 @@ def test_bootstrap_demo_creates_everything_once(db, media):
     # Demo alumni verified themselves by claiming records; a few wait in the review queue.
     assert first["demo-a"]["verified"] == 48 - 5 and first["demo-a"]["pending_claims"] == 3
     assert first["demo-a"]["records"] > 200
+    # A head association with college, regional and industry chapters and clubs, with members.
+    assert first["demo-a"]["organizations"] == 13 and first["demo-a"]["memberships"] > 40
     assert "demo-a: 10 news, 1 about page, 48 alumni created" in first_output
     assert "demo-a: 0 news, 0 about page, 0 alumni created" in second_output
     for url in (

@@ -1,0 +1,87 @@
+"""Demo organizations for ``bootstrap_demo``: a head association with college, regional and
+industry chapters and clubs, and verified demo alumni as members (some as officers), all made
+through the real services. Idempotent: a school that already has chapters is left alone."""
+
+from __future__ import annotations
+
+import random
+
+from alumni.network.models import Membership, Organization, OrgType, ReviewMode, Role
+from alumni.network.services import (
+    head_association_provision,
+    join_request_submit,
+    org_create,
+    role_assign,
+    role_transfer,
+)
+from alumni.people.models import College, Person
+
+REGIONS = [("北京校友会", "北京"), ("上海校友会", "上海"), ("深圳校友会", "深圳"), ("杭州校友会", "杭州")]
+INDUSTRIES = [("金融校友会", "金融"), ("互联网校友会", "互联网")]
+CLUBS = [("校友羽毛球俱乐部", "北京校友会"), ("校友读书会", None)]
+
+
+def demo_network_build(*, school, actor, seed: str) -> dict:
+    head = head_association_provision(school=school)
+    if Organization.objects.exclude(pk=head.pk).exists():
+        return {"organizations": 0, "members": 0}
+    rng = random.Random(seed)
+    created: dict[str, Organization] = {}
+    for college in College.objects.order_by("sort_order", "pk")[:4]:
+        created[college.name] = org_create(
+            parent=head,
+            actor=actor,
+            name=f"{college.name}校友会",
+            type=OrgType.COLLEGE,
+            college=college,
+            review_mode=ReviewMode.APPROVAL,
+            introduction=f"{college.name}历届校友的家。",
+        )
+    for name, city in REGIONS:
+        created[name] = org_create(
+            parent=head,
+            actor=actor,
+            name=name,
+            type=OrgType.REGIONAL,
+            city=city,
+            cities=[city],
+            review_mode=ReviewMode.OPEN,
+            introduction=f"在{city}工作生活的校友，欢迎回家。",
+        )
+    for name, industry in INDUSTRIES:
+        created[name] = org_create(
+            parent=head,
+            actor=actor,
+            name=name,
+            type=OrgType.INDUSTRY,
+            industries=[industry],
+            review_mode=ReviewMode.APPROVAL,
+            introduction=f"{industry}行业校友的交流平台。",
+        )
+    for name, parent_name in CLUBS:
+        created[name] = org_create(
+            parent=created.get(parent_name, head) if parent_name else head,
+            actor=actor,
+            name=name,
+            type=OrgType.CLUB,
+            review_mode=ReviewMode.OPEN,
+            introduction="以兴趣会友。",
+        )
+    members = 0
+    verified = list(Person.objects.filter(accounts__isnull=False).order_by("pk"))
+    open_orgs = [org for org in created.values() if org.review_mode == ReviewMode.OPEN]
+    for index, person in enumerate(verified):
+        for org in rng.sample(open_orgs, k=min(2, len(open_orgs))):
+            join_request_submit(person=person, organization=org)
+            members += 1
+        if index < 3:  # a few applications wait for the office
+            join_request_submit(person=person, organization=rng.choice(list(created.values())[:4]))
+    for org in open_orgs[:3]:
+        officers = list(
+            Membership.objects.filter(organization=org).select_related("person").order_by("pk")[:2]
+        )
+        if officers:
+            role_transfer(organization=org, to_person=officers[0].person, actor=actor)
+        if len(officers) > 1:
+            role_assign(membership=officers[1], role=Role.SECRETARY_GENERAL, actor=actor)
+    return {"organizations": len(created), "members": members}
