@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Q, QuerySet, Value, When
 
 from alumni.network.models import JoinRequest, Membership, Organization, OrgType, Role
+from alumni.people.models import Person
 
 HEAD_NAME = "校友总会"
 
@@ -200,4 +201,13 @@ def organization_leaders(org: Organization) -> list[Membership]:
         .exclude(role="member")
         .select_related("person")
         .order_by("role", "joined_at")
+    )
+
+
+def subtree_member_search(org: Organization, query: str, *, limit: int = 50) -> list:
+    """Members of ``org``'s subtree whose name contains ``query`` (for the president's search)."""
+    return list(
+        Person.objects.filter(pk__in=subtree_members(org), name__icontains=query).order_by("name", "pk")[
+            :limit
+        ]
     )

@@ -8,14 +8,18 @@ request per person and organization, one president per organization, one root) b
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alumni.core.services import audit_record
+from alumni.messaging.message import Message
 from alumni.messaging.models import Invitation
+from alumni.messaging.selectors.recipients import recipient_for_person
 from alumni.messaging.services.invites import invite_create
+from alumni.messaging.services.send import message_send
 from alumni.network.errors import (
     AccountNotLinked,
     JoinAnswersInvalid,
@@ -39,7 +43,8 @@ from alumni.network.models import (
     Role,
 )
 from alumni.network.permissions import can_manage, can_manage_above, is_president, person_of
-from alumni.network.selectors import HEAD_NAME, is_descendant_or_self
+from alumni.network.selectors import HEAD_NAME, is_descendant_or_self, subtree_members
+from alumni.people.models import AccountLink, Person
 
 EDITABLE_FIELDS = (
     "type",
@@ -521,3 +526,30 @@ def head_association_provision(*, school=None) -> Organization:
         return head
     name = f"{school.name}{HEAD_NAME}" if getattr(school, "name", "") else HEAD_NAME
     return Organization.add_root(type=OrgType.HEAD, name=name, review_mode=ReviewMode.OPEN)
+
+
+def org_notice_send(*, organization: Organization, actor, subject: str, text: str, key: uuid.UUID) -> int:
+    """Send an in-app notice to every subtree member with an account, once per submission key."""
+    _require(can_manage(actor, organization), "你没有向该组织发送通知的权限")
+    org = organization
+    person_ids = AccountLink.objects.filter(
+        person_id__in=subtree_members(org), user__is_active=True
+    ).values_list("person_id", flat=True)
+    persons = list(Person.objects.filter(pk__in=person_ids).order_by("pk"))
+    message = Message(purpose="notice", subject=subject, text=text)
+    with transaction.atomic():
+        for person in persons:
+            message_send(
+                recipient=recipient_for_person(person),
+                message=message,
+                channels=["inapp"],
+                idempotency_key=f"org-notice:{org.id}:{key}:{person.id}",
+            )
+        audit_record(
+            actor=actor,
+            action="network.org_notice",
+            target=org,
+            summary=f"向{org.name}全体成员（{len(persons)}人）发送通知：{subject}",
+            after={"subject": subject, "recipients": len(persons), "key": str(key)},
+        )
+    return len(persons)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from alumni.network import views
+from alumni.network import views, views_manage
 
 app_name = "network"
 urlpatterns = [
@@ -10,4 +10,18 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/apply/", views.apply, name="apply"),
+]
+
+urlpatterns += [
+    path("manage/", views_manage.index, name="manage"),
+    path("manage/<int:pk>/", views_manage.manage_detail, name="manage_detail"),
+    path(
+        "manage/<int:pk>/requests/<int:request_pk>/approve/",
+        views_manage.request_approve,
+        name="manage_approve",
+    ),
+    path(
+        "manage/<int:pk>/requests/<int:request_pk>/reject/", views_manage.request_reject, name="manage_reject"
+    ),
+    path("manage/<int:pk>/notice/", views_manage.notice, name="manage_notice"),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from alumni.core.errors import ServiceError
 from alumni.network.models import JoinRequest, Organization, OrgType
-from alumni.network.permissions import person_of
+from alumni.network.permissions import managed_organizations, person_of
 from alumni.network.selectors import (
     browse_filters,
     browse_queryset,
@@ -83,6 +83,9 @@ def apply(request, pk: int):
 @login_required
 def mine(request):
     person = person_of(request.user)
+    manages = managed_organizations(request.user).filter(is_active=True).exists()
     if person is None:
-        return render(request, "network/h5/mine.html", {"linked": False, "items": []})
-    return render(request, "network/h5/mine.html", {"linked": True, "items": my_organizations(person)})
+        context = {"linked": False, "items": [], "manages": manages}
+    else:
+        context = {"linked": True, "items": my_organizations(person), "manages": manages}
+    return render(request, "network/h5/mine.html", context)
