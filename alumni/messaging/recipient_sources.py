@@ -27,8 +27,6 @@ the standard placeholders (alumni.messaging.placeholders.person_context). Source
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +40,7 @@ from alumni.messaging.errors import CampaignInvalid
 from alumni.messaging.placeholders import person_context
 from alumni.people.normalize import Invalid
 from alumni.people.normalize import phone as normalize_phone
+from alumni.people.services.import_read import iter_rows
 
 PAGE = 200  # search_persons' largest page
 EXPAND_CHUNK = 2000
@@ -265,31 +264,22 @@ class UploadedList:
     filename: str = ""
 
 
-def _read_table(upload) -> list[list[str]]:
-    name = (getattr(upload, "name", "") or "").lower()
-    data = upload.read()
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise CampaignInvalid("无法识别 CSV 文件的编码（请使用 UTF-8 或 GBK）", field="file")
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
+def _cell(value) -> str:
+    # Excel keeps phone numbers as numbers: 13800138000.0 must come back as "13800138000".
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
 
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise CampaignInvalid(f"无法读取 Excel 文件：{exc.__class__.__name__}", field="file") from exc
-        return [
-            ["" if cell is None else str(cell).strip() for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    raise CampaignInvalid("请上传 .xlsx 或 .csv 文件", field="file")
+
+def _read_table(upload) -> list[list[str]]:
+    """The upload's first sheet as text cells, read by the alumni import's reader (XLSX, UTF-8/GBK CSV)."""
+    name = (getattr(upload, "name", "") or "").lower()
+    if not name.endswith((".csv", ".xlsx")):
+        raise CampaignInvalid("请上传 .xlsx 或 .csv 文件", field="file")
+    try:
+        return [[_cell(value) for value in row] for row in iter_rows(upload, name)]
+    except Exception as exc:  # a broken workbook or an undecodable CSV: say so, never a 500
+        raise CampaignInvalid(f"无法读取文件：{exc.__class__.__name__}", field="file") from exc
 
 
 def _column(headers: list[str], names: tuple[str, ...]) -> int | None:
