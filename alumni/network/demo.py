@@ -1,6 +1,8 @@
 """Demo organizations for ``bootstrap_demo``: a head association with college, regional and
 industry chapters and clubs, and verified demo alumni as members (some as officers), all made
-through the real services. Idempotent: a school that already has chapters is left alone."""
+through the real services. Demo alumni without a city or industry get one of the chapters' (so
+"为你推荐" has something to show), and one application to found a club waits for the office.
+Idempotent: a school that already has chapters is left alone."""
 
 from __future__ import annotations
 
@@ -8,13 +10,16 @@ import random
 
 from alumni.network.models import Membership, Organization, OrgType, ReviewMode, Role
 from alumni.network.services import (
+    club_application_submit,
     head_association_provision,
     join_request_submit,
     org_create,
     role_assign,
     role_transfer,
 )
+from alumni.people.choices import Verification
 from alumni.people.models import College, Person
+from alumni.people.services.records import person_update
 
 REGIONS = [("北京校友会", "北京"), ("上海校友会", "上海"), ("深圳校友会", "深圳"), ("杭州校友会", "杭州")]
 INDUSTRIES = [("金融校友会", "金融"), ("互联网校友会", "互联网")]
@@ -84,4 +89,20 @@ def demo_network_build(*, school, actor, seed: str) -> dict:
             role_transfer(organization=org, to_person=officers[0].person, actor=actor)
         if len(officers) > 1:
             role_assign(membership=officers[1], role=Role.SECRETARY_GENERAL, actor=actor)
+    for person in verified:
+        if not person.city or not person.industry:
+            person_update(
+                person=person,
+                actor=actor,
+                city=person.city or rng.choice(REGIONS)[1],
+                industry=person.industry or rng.choice(INDUSTRIES)[1],
+            )
+    founders = [person for person in verified if person.verification == Verification.VERIFIED]
+    if founders:
+        club_application_submit(
+            person=founders[-1],
+            name="校友跑步俱乐部",
+            purpose="每周末组织校友晨跑，以跑会友。",
+            introduction="面向热爱跑步的校友，不限水平。",
+        )
     return {"organizations": len(created), "members": members}

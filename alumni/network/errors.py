@@ -59,3 +59,30 @@ class RoleInvalid(ValidationFailed):
 class AccountNotLinked(PermissionDenied):
     code = "account_not_linked"
     default_message = "你的账号尚未关联校友档案，请先完成校友认证后再接受邀请"
+
+
+class NotVerified(PermissionDenied):
+    code = "alumnus_not_verified"
+    default_message = "只有已认证的校友可以申请创建俱乐部，请先完成校友认证"
+
+
+class ClubApplicationInvalid(ValidationFailed):
+    code = "club_application_invalid"
+    default_message = "请完整填写创建俱乐部申请"
+
+
+class ClubApplicationRefused(Conflict):
+    """Why an application cannot be submitted: codes club_application_pending, club_name_taken."""
+
+    code = "club_application_refused"
+    default_message = "无法提交创建俱乐部申请"
+
+
+class ClubApplicationDecided(Conflict):
+    code = "club_application_decided"
+    default_message = "该申请已被处理"
+
+
+class ClubApplicationNotFound(NotFound):
+    code = "club_application_not_found"
+    default_message = "创建俱乐部申请不存在"

@@ -85,6 +85,9 @@ class Organization(MP_Node):
     industries = ArrayField(
         models.CharField(max_length=30), verbose_name=_("对应行业"), default=list, blank=True
     )
+    # Sister organizations shown on each other's pages (上海校友会 ↔ 上海交大校友企业家俱乐部),
+    # independent of the tree.
+    related = models.ManyToManyField("self", verbose_name=_("关联组织"), blank=True, symmetrical=True)
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -204,3 +207,109 @@ class OrganizationGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.name}"
+
+
+class ClubApplication(models.Model):
+    """An alumnus's application to found a new club, decided by the head association."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REJECTED = "rejected", _("已拒绝")
+
+    applicant = models.ForeignKey(
+        "people.Person", verbose_name=_("申请人"), on_delete=models.CASCADE, related_name="club_applications"
+    )
+    name = models.CharField(_("拟定名称"), max_length=80)
+    introduction = models.TextField(_("俱乐部简介"), blank=True)
+    purpose = models.TextField(_("创建理由"))
+    # Where the club would sit: the head association, or a chapter the applicant belongs to.
+    parent = models.ForeignKey(
+        Organization, verbose_name=_("上级组织"), on_delete=models.CASCADE, related_name="club_applications"
+    )
+    city = models.CharField(_("所在城市"), max_length=40, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    reject_reason = models.CharField(_("拒绝理由"), max_length=200, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_club = models.ForeignKey(
+        Organization,
+        verbose_name=_("创建的俱乐部"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("创建俱乐部申请")
+        verbose_name_plural = _("创建俱乐部申请")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "name"],
+                condition=Q(status="pending"),
+                name="network_one_pending_club_application",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} · {self.name}（{self.get_status_display()}）"
+
+
+class OrgActivity(models.Model):
+    """One line of an organization's recent activity (组织动态), written by org_activity_record.
+
+    ``text`` is shown to anyone who can open the organization page, so it never carries more
+    about a person than that page does (leaders' names, no contacts; joiners only as a count).
+    """
+
+    class Kind(models.TextChoices):
+        MEMBER_JOINED = "member_joined", _("新成员加入")
+        NOTICE_SENT = "notice_sent", _("发布通知")
+        ORG_CREATED = "org_created", _("成立组织")
+        OFFICER_CHANGED = "officer_changed", _("负责人变更")
+        EVENT = "event", _("活动")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("内容"), max_length=200)
+    actor = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Joins are one line per organization and day: ``count`` grows, the line is rewritten.
+    day = models.DateField(_("日期"), default=timezone.localdate)
+    count = models.PositiveIntegerField(_("次数"), default=1)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("组织动态")
+        verbose_name_plural = _("组织动态")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day"],
+                condition=Q(kind="member_joined"),
+                name="network_one_join_activity_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.text}"

@@ -118,5 +118,8 @@ register_audit_actions(
         "network.role_invite_accept": _("接受职务邀请"),
         "network.group_create": _("创建组织分组"),
         "network.group_members": _("设置分组成员"),
+        "network.club_apply": _("申请创建俱乐部"),
+        "network.club_approve": _("通过创建俱乐部申请"),
+        "network.club_reject": _("拒绝创建俱乐部申请"),
     }
 )

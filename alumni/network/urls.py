@@ -8,6 +8,8 @@ app_name = "network"
 urlpatterns = [
     path("", views.browse, name="browse"),
     path("mine/", views.mine, name="mine"),
+    path("clubs/apply/", views.club_apply, name="club_apply"),
+    path("clubs/mine/", views.club_mine, name="club_mine"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/apply/", views.apply, name="apply"),
 ]
@@ -24,4 +26,9 @@ urlpatterns += [
         "manage/<int:pk>/requests/<int:request_pk>/reject/", views_manage.request_reject, name="manage_reject"
     ),
     path("manage/<int:pk>/notice/", views_manage.notice, name="manage_notice"),
+]
+
+urlpatterns += [
+    path("manage/<int:pk>/stats/", views_manage.stats, name="manage_stats"),
+    path("manage/<int:pk>/export/", views_manage.export, name="manage_export"),
 ]

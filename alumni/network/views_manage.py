@@ -1,6 +1,6 @@
 """Chapter presidents' mobile admin (H5, mounted at /orgs/manage/): the organizations an officer
-manages with their to-do counts, one-tap review of join requests, member search and a notice
-to every member of the subtree. Officers of an organization or an ancestor and school admins
+manages with their to-do counts, one-tap review of join requests, member search, a notice
+to every member of the subtree, statistics and the member list as XLSX. Officers of an organization or an ancestor and school admins
 only; the services re-check the permission on every write."""
 
 from __future__ import annotations
@@ -11,15 +11,29 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from alumni.core.errors import ServiceError
+from alumni.core.permissions import is_school_admin
 from alumni.network.models import JoinRequest, Organization
 from alumni.network.permissions import can_manage, managed_organizations
-from alumni.network.selectors import join_requests_pending, subtree_member_counts, subtree_member_search
-from alumni.network.services import join_request_approve, join_request_reject, org_notice_send
+from alumni.network.selectors import (
+    MemberFilters,
+    bar_rows,
+    join_requests_pending,
+    org_statistics,
+    subtree_member_counts,
+    subtree_member_search,
+)
+from alumni.network.services import (
+    join_request_approve,
+    join_request_reject,
+    org_members_export,
+    org_notice_send,
+)
 
 SEARCH_LIMIT = 50
 SUBJECT_MAX = 100
@@ -119,3 +133,35 @@ def notice(request, pk: int):
     sent = org_notice_send(organization=org, actor=request.user, subject=subject, text=text, key=key)
     messages.success(request, f"通知已发送给 {sent} 名成员")
     return redirect("network:manage_detail", pk=org.pk)
+
+
+@login_required
+def stats(request, pk: int):
+    org = _managed_org(request.user, pk)
+    numbers = org_statistics(org)
+    sections = [
+        ("近 12 个月新增成员", bar_rows(numbers.trend)),
+        ("按职务", bar_rows(numbers.by_role)),
+        ("按入学年级", bar_rows(numbers.by_enrollment_year)),
+        ("按毕业年级", bar_rows(numbers.by_graduation_year)),
+        ("按学院", bar_rows(numbers.by_college)),
+        ("按城市（前 20）", bar_rows(numbers.by_city)),
+        ("下级组织", bar_rows(numbers.sub_organizations)),
+    ]
+    return render(
+        request,
+        "network/h5/manage/stats.html",
+        {"org": org, "stats": numbers, "sections": sections, "masked": not is_school_admin(request.user)},
+    )
+
+
+@login_required
+def export(request, pk: int):
+    org = _managed_org(request.user, pk)
+    content, _count = org_members_export(organization=org, actor=request.user, filters=MemberFilters())
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"members-{org.pk}-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
