@@ -63,4 +63,22 @@ BEAT_SCHEDULE["messaging-sms-campaigns"] = {
     "schedule": 300.0,
     "args": ["messaging.sms_campaigns_due"],
 }
+# Payments: look up orders whose notify never came, close expired ones (billing.payments).
+BEAT_SCHEDULE["payments-sweep"] = {
+    "task": "tenants.for_each_school",
+    "schedule": 120.0,
+    "args": ["payments.sweep"],
+}
+# School plans: trials and unpaid periods that ended enter grace; grace that ended suspends the
+# school (billing.subscriptions, public schema, once a day).
+BEAT_SCHEDULE["subscriptions-enforce"] = {
+    "task": "subscriptions.enforce",
+    "schedule": crontab(hour=3, minute=30),
+}
+# Events: registrations whose payment expired unpaid give their places back (alumni.events).
+BEAT_SCHEDULE["events-release-unpaid"] = {
+    "task": "tenants.for_each_school",
+    "schedule": 300.0,
+    "args": ["events.release_unpaid"],
+}
 app.conf.beat_schedule = BEAT_SCHEDULE

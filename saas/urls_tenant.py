@@ -17,6 +17,7 @@ urlpatterns = [
     path("alumni/", include("alumni.people.urls")),
     path("messages/", include("alumni.messaging.urls")),
     path("orgs/", include("alumni.network.urls")),
+    path("pay/", include("billing.payments.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

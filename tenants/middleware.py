@@ -69,6 +69,12 @@ class SuspendedSchoolMiddleware:
     def __call__(self, request):
         school = getattr(request, "tenant", None)
         if isinstance(school, School) and school.status != School.Status.ACTIVE:
+            # A suspended school's admins can still sign in and pay for the plan (billing's page),
+            # which is how a suspension for non-payment ends.
+            if school.status == School.Status.SUSPENDED and request.path.startswith(
+                tuple(settings.SUSPENDED_SCHOOL_OPEN_PATHS)
+            ):
+                return self.get_response(request)
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "school_unavailable", "detail": "该学校暂停服务"}, status=503)
             return render(request, "tenants/school_unavailable.html", {"school": school}, status=503)

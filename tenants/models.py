@@ -134,4 +134,6 @@ OPERATOR_ACTIONS = {
     "school_reactivate": _("恢复学校"),
     "operator_create": _("新增运营人员"),
     "operator_update": _("更新运营人员"),
+    "plan_change": _("更换套餐"),
+    "trial_extend": _("延长试用"),
 }

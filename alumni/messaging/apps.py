@@ -7,3 +7,6 @@ class MessagingConfig(AppConfig):
     label = "messaging"
     verbose_name = _("消息")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from alumni.messaging import plan_receivers  # noqa: F401  (SMS quota follows the plan)

@@ -7,11 +7,15 @@ Idempotent: a school that already has chapters is left alone."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
-from alumni.network.models import Membership, Organization, OrgType, ReviewMode, Role
+from django.utils import timezone
+
+from alumni.network.models import JoinRequest, Membership, Organization, OrgType, ReviewMode, Role
 from alumni.network.services import (
     club_application_submit,
     head_association_provision,
+    join_request_approve,
     join_request_submit,
     org_create,
     role_assign,
@@ -75,13 +79,38 @@ def demo_network_build(*, school, actor, seed: str) -> dict:
     members = 0
     verified = list(Person.objects.filter(accounts__isnull=False).order_by("pk"))
     open_orgs = [org for org in created.values() if org.review_mode == ReviewMode.OPEN]
-    for index, person in enumerate(verified):
+    college_orgs = [org for org in created.values() if org.type == OrgType.COLLEGE]
+    # College chapters: alumni of that college, approved by the office (officers below).
+    for org in college_orgs:
+        alumni = Person.objects.filter(degrees__college=org.college_id).distinct().order_by("pk")[:30]
+        for person in alumni:
+            join_request_approve(
+                join_request=join_request_submit(person=person, organization=org), actor=actor
+            )
+            members += 1
+    for person in verified:
         for org in rng.sample(open_orgs, k=min(2, len(open_orgs))):
             join_request_submit(person=person, organization=org)
             members += 1
-        if index < 3:  # a few applications wait for the office
-            join_request_submit(person=person, organization=rng.choice(list(created.values())[:4]))
-    for org in open_orgs[:3]:
+    # A few applications wait for the office, to chapters the applicant is not yet in.
+    waiting = 0
+    for person in verified:
+        joined = set(Membership.objects.filter(person=person).values_list("organization_id", flat=True))
+        target = next((org for org in college_orgs if org.pk not in joined), None)
+        if target is None:
+            continue
+        if not JoinRequest.objects.filter(person=person, organization=target).exists():
+            join_request_submit(person=person, organization=target)
+            waiting += 1
+        if waiting == 3:
+            break
+    # Members joined over the past two years, not all on the day the demo was made.
+    now = timezone.now()
+    for membership in Membership.objects.filter(organization__in=created.values()).only("pk"):
+        Membership.objects.filter(pk=membership.pk).update(
+            joined_at=now - timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1440))
+        )
+    for org in [*college_orgs[:2], *open_orgs[:3]]:
         officers = list(
             Membership.objects.filter(organization=org).select_related("person").order_by("pk")[:2]
         )

@@ -58,3 +58,8 @@ class CardInvalid(ValidationFailed):
 class CardDuplicate(Conflict):
     code = "card_duplicate"
     default_message = "你们之间已有名片交换记录"
+
+
+class PlanLimitReached(Conflict):
+    code = "plan_limit"
+    default_message = "已达到当前套餐的校友档案上限，请升级套餐"

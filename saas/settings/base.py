@@ -47,6 +47,15 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 PUBLIC_SCHEMA_URLCONF = "saas.urls_public"
 ROOT_URLCONF = "saas.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# What a suspended school still answers: its admins signing in and renewing the plan.
+SUSPENDED_SCHOOL_OPEN_PATHS = [
+    "/admin/login/",
+    "/admin/logout/",
+    "/admin/plan/",
+    "/admin/jsi18n/",
+    "/admin/sprite",
+    "/static/",
+]
 # Subdomains nobody may sign up for.
 RESERVED_SUBDOMAINS = {
     "www",
@@ -86,6 +95,7 @@ SHARED_APPS = [
     "tenants",
     "django_tenants",
     "tenants.users",
+    "billing.subscriptions",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -100,6 +110,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "tenants.users",
+    "billing.payments",
     "alumni.core",
     "alumni.accounts",
     "alumni.people",
@@ -289,10 +300,26 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Billing: school plans on the platform's own Stripe account ------------------------------
+# Without a secret key schools cannot pay online and the operator changes plans in the console.
+STRIPE_PLATFORM_SECRET_KEY = env_str("STRIPE_PLATFORM_SECRET_KEY")
+STRIPE_PLATFORM_WEBHOOK_SECRET = env_str("STRIPE_PLATFORM_WEBHOOK_SECRET")
+# Tests and staging point the Stripe client at a local stand-in.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# Days an unpaid school keeps working before it is suspended.
+SUBSCRIPTION_GRACE_DAYS = env_int("SUBSCRIPTION_GRACE_DAYS", 14)
+
 # --- WeChat --------------------------------------------------------------------------------
 # Where wechatpy sends its calls; tests point it at a local stand-in of WeChat's API.
 WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/")
 WECHAT_OPEN_BASE_URL = env_str("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.com/")
+
+# --- Payments (billing.payments) --------------------------------------------------------------
+# The sandbox provider (no money moves) is offered on pay pages in development and demos; in
+# production a school gets it only if its own sandbox account is enabled.
+PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", DEBUG)
+# WeChat Pay v2's API host; tests point it at a local stand-in.
+WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
 
 # --- SMS ------------------------------------------------------------------------------------
 # Provider endpoints are settings so tests (and staging) point them at a local stand-in.

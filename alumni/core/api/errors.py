@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from alumni.core.errors import ServiceError
+from billing.errors import BillingError
 
 _CODES = {
     exceptions.NotAuthenticated: "not_authenticated",
@@ -32,7 +33,7 @@ def _first_message(detail) -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, ServiceError | BillingError):
         body = {"code": exc.code, "detail": exc.message}
         if exc.field:
             body["fields"] = {exc.field: [exc.message]}

@@ -6,6 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from alumni.messaging.models import (
 )
 from alumni.people.choices import DatePrecision
 from alumni.people.models import Person
+from billing.subscriptions.selectors import plan_limits
 
 DEFAULT_QUOTA = SmsUsage._meta.get_field("quota").default
 # Person has no "deceased" field; records of alumni who passed away carry one of these tags and
@@ -42,7 +44,8 @@ def sms_quota(year: int | None = None) -> Quota:
     year = year or timezone.localdate().year
     row = SmsUsage.objects.filter(year=year).first()
     if row is None:
-        return Quota(year=year, quota=DEFAULT_QUOTA, used=0)
+        plan_quota = plan_limits(connection.schema_name).sms_per_year
+        return Quota(year=year, quota=DEFAULT_QUOTA if plan_quota is None else plan_quota, used=0)
     return Quota(year=year, quota=row.quota, used=row.used)
 
 

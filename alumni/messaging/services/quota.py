@@ -1,20 +1,23 @@
 """Each school's yearly SMS quota: reserve before sending, give back what was not sent.
 
-The quota (default 100,000 a year) is the platform's to set (``manage.py sms_quota``); a new
-year's row starts with last year's quota. Reservations lock this year's row (select_for_update)
+The quota is the school's plan's ``sms_per_year`` (billing.subscriptions; 100,000 a year without
+a plan); the platform may override one year's (``manage.py sms_quota``) and a new year's row
+starts again from the plan. When the plan changes, this year's quota follows it (never below
+what is already used: ``sms_quota_follow_plan``). Reservations lock this year's row (select_for_update)
 so two concurrent sends can never together pass the quota; the CHECK constraint
 ``used <= quota`` is the database's backstop if some code path ever forgot the lock.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from alumni.messaging.errors import QuotaExhausted
 from alumni.messaging.models import SmsUsage
+from billing.subscriptions.selectors import plan_limits
 
 DEFAULT_YEARLY_QUOTA = 100_000
 
@@ -24,6 +27,10 @@ def this_year() -> int:
 
 
 def _initial_quota(year: int) -> int:
+    # A new year starts with the school's plan (an operator's sms_quota override was for one year).
+    plan_quota = plan_limits(connection.schema_name).sms_per_year
+    if plan_quota is not None:
+        return plan_quota
     previous = SmsUsage.objects.filter(year__lt=year).order_by("-year").first()
     return previous.quota if previous else DEFAULT_YEARLY_QUOTA
 
@@ -66,5 +73,17 @@ def sms_quota_set(*, quota: int, year: int | None = None) -> SmsUsage:
     if quota < usage.used:
         raise QuotaExhausted(f"额度不能低于本年度已用的 {usage.used} 条")
     usage.quota = quota
+    usage.save(update_fields=["quota", "updated_at"])
+    return usage
+
+
+@transaction.atomic
+def sms_quota_follow_plan(*, quota: int, year: int | None = None) -> SmsUsage | None:
+    """The school's plan changed: this year's quota becomes the plan's, never below what is used."""
+    year = year or this_year()
+    if not SmsUsage.objects.filter(year=year).exists():
+        return None  # the year's row, when first needed, starts from the new plan
+    usage = _locked_row(year)
+    usage.quota = max(quota, usage.used)
     usage.save(update_fields=["quota", "updated_at"])
     return usage

@@ -23,6 +23,7 @@ from alumni.people.models import IMPORT_FIELDS, ColumnMapping, ImportJob
 from alumni.people.normalize import text
 from alumni.people.services.import_plan import ImportPlan
 from alumni.people.services.import_read import iter_rows, sheet_head, suggest_mapping
+from alumni.people.services.records import person_room_check, person_room_excess
 
 ALLOWED_EXTENSIONS = (".xlsx", ".csv")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -131,6 +132,9 @@ def import_preview(*, job: ImportJob) -> ImportPreview:
     """Validate every row and compute what the import would do; writes nothing but the job."""
     plan = _plan(job)
     summary = plan.summary()
+    # Shown on the preview; confirm and run refuse while it is over the plan's limit.
+    excess, limit, plan_name = person_room_excess(adding=summary["persons_created"])
+    summary["plan_limit"] = {"excess": excess, "limit": limit, "plan": plan_name} if excess else None
     job.preview = summary
     job.rows_total = plan.rows_read
     job.status = ImportJob.Status.VALIDATED
@@ -147,6 +151,7 @@ def import_confirm(*, job: ImportJob, actor=None) -> ImportJob:
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJob.Status.VALIDATED:
             raise ImportInvalid("请先预览校验，再确认导入")
+        person_room_check(adding=(job.preview or {}).get("persons_created", 0))
         job.status = ImportJob.Status.QUEUED
         job.rows_done = 0
         job.stage = ""
@@ -169,6 +174,8 @@ def import_run(*, job_id: int) -> dict:
     try:
         total = job.rows_total or (job.preview or {}).get("rows_read", 0)
         plan = _plan(job, progress=lambda done: _progress(job, "checking", done, max(total, done)))
+        # Records may have been added since the preview: check again before writing anything.
+        person_room_check(adding=len(plan.changes()[0]))
         summary = plan.write(progress=lambda done, count: _progress(job, "writing", done, count))
     except Exception as error:
         ImportJob.objects.filter(pk=job.pk).update(

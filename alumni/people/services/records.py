@@ -10,14 +10,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from alumni.core.services import audit_record
 from alumni.people.choices import PRIVACY_DEFAULTS, RecordSource, Verification, Visibility
-from alumni.people.errors import RecordInvalid
+from alumni.people.errors import PlanLimitReached, RecordInvalid
 from alumni.people.models import Degree, Person
 from alumni.people.pinyin import name_initials, name_pinyin
 from alumni.people.signals import persons_changed_after_commit
+from billing.subscriptions.selectors import plan_limits
 
 # Fields a caller may set through person_create / person_update (besides id_number).
 PERSON_FIELDS = (
@@ -79,9 +80,47 @@ def _apply(person: Person, changes: dict[str, Any]) -> None:
     person.name_initials = name_initials(person.name)
 
 
+# Within this many records of the limit, creates serialize on a per-school lock so that two
+# admins cannot both take the last free record; far from it they never wait for each other.
+_ROOM_LOCK_MARGIN = 50
+
+
+def person_room_excess(*, adding: int, lock: bool = False) -> tuple[int, int | None, str]:
+    """How many of ``adding`` new records would pass the plan's limit: (excess, limit, plan name)."""
+    limits = plan_limits(connection.schema_name)
+    if limits.max_alumni is None or adding <= 0:
+        return 0, limits.max_alumni, limits.plan_name
+    active = Person.objects.filter(merged_into__isnull=True)
+    current = active.count()
+    if lock and current + adding > limits.max_alumni - _ROOM_LOCK_MARGIN:
+        # Held until the caller's transaction ends; the recount then sees every committed create.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"people.room:{connection.schema_name}"]
+            )
+        current = active.count()
+    return max(0, current + adding - limits.max_alumni), limits.max_alumni, limits.plan_name
+
+
+def person_room_check(*, adding: int = 1, lock: bool = False) -> None:
+    """Refuse (code ``plan_limit``) when ``adding`` new records would pass the school's plan limit.
+
+    With ``lock`` (inside the caller's transaction) concurrent creates near the limit serialize.
+    """
+    excess, limit, plan = person_room_excess(adding=adding, lock=lock)
+    if excess:
+        raise PlanLimitReached(
+            f"已达到当前套餐（{plan}）的校友档案上限 {limit:,} 条，请升级套餐后再新建。"
+            if adding == 1
+            else f"将新建 {adding:,} 条档案，超出当前套餐（{plan}）的校友档案上限 {limit:,} 条共 {excess:,} 条；"
+            f"请升级套餐或减少导入的新校友。"
+        )
+
+
 def person_create(*, actor=None, degrees: list[dict] | None = None, **fields) -> Person:
     """Create a person (with optional degrees) and audit it when an admin did it."""
     with transaction.atomic():
+        person_room_check(adding=1, lock=True)
         person = Person(source=fields.pop("source", RecordSource.ADMIN))
         _apply(person, fields)
         person.save()
@@ -229,6 +268,8 @@ __all__ = [
     "degree_update",
     "person_create",
     "person_mark_verified",
+    "person_room_check",
+    "person_room_excess",
     "person_set_privacy",
     "person_update",
 ]
