@@ -155,6 +155,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.SuspendedSchoolMiddleware",
+    "billing.subscriptions.middleware.StorageQuotaMiddleware",
 ]
 
 TEMPLATES = [
