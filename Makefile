@@ -28,7 +28,17 @@ $(ECHARTS_DIR)/echarts.min.js:
 	  && tar -xzf echarts-4.9.0.tgz -C ../../$(ECHARTS_DIR) --strip-components=3 package/map/json/china.json) \
 	  || echo "warning: could not fetch ECharts from npm; statistics will show tables only"
 
-install: $(STAMP) $(ECHARTS_DIR)/echarts.min.js
+# The check-in scanner's QR decoder (jsQR) and Ed25519 verifier for browsers without WebCrypto
+# Ed25519 (tweetnacl). Without them the scanner still takes USB scanners and typed codes.
+SCANNER_DIR := saas/static/vendor/scanner
+$(SCANNER_DIR)/jsQR.js:
+	@mkdir -p $(SCANNER_DIR) var/npm
+	@(cd var/npm && npm pack --silent jsqr@1.4.0 tweetnacl@1.0.3 >/dev/null \
+	  && tar -xzf jsqr-1.4.0.tgz -C ../../$(SCANNER_DIR) --strip-components=2 package/dist/jsQR.js \
+	  && tar -xzf tweetnacl-1.0.3.tgz -C ../../$(SCANNER_DIR) --strip-components=1 package/nacl-fast.min.js) \
+	  || echo "warning: could not fetch jsQR/tweetnacl from npm; the scanner works without a camera"
+
+install: $(STAMP) $(ECHARTS_DIR)/echarts.min.js $(SCANNER_DIR)/jsQR.js
 
 os-packages:
 	@bash deploy/install-os-packages.sh

@@ -9,6 +9,7 @@ v1_patterns = [
     path("", include("alumni.people.api.urls")),
     path("", include("alumni.messaging.api.urls")),
     path("", include("alumni.network.api.urls")),
+    path("", include("alumni.events.api.urls")),
     path("", include("billing.payments.api.urls")),
 ]
 

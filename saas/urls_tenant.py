@@ -17,6 +17,7 @@ urlpatterns = [
     path("alumni/", include("alumni.people.urls")),
     path("messages/", include("alumni.messaging.urls")),
     path("orgs/", include("alumni.network.urls")),
+    path("events/", include("alumni.events.urls")),
     path("pay/", include("billing.payments.urls")),
 ]
 if settings.DEBUG:

@@ -116,6 +116,7 @@ TENANT_APPS = [
     "alumni.people",
     "alumni.messaging",
     "alumni.network",
+    "alumni.events",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",

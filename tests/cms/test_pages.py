@@ -73,7 +73,7 @@ def test_default_service_tiles_lead_to_pages_that_exist(school_a, client_a):
         client_a.force_login(user)
     page = html(client_a.get("/"))
     links = re.findall(r'<a class="tile" href="([^"]+)"', page)
-    assert links == ["/news/", "/alumni/directory/", "/alumni/", "/accounts/me/"]
+    assert links == ["/news/", "/alumni/directory/", "/alumni/", "/events/", "/orgs/", "/accounts/me/"]
     for link in links:
         response = client_a.get(link, follow=True)
         if link == "/alumni/directory/":

@@ -23,6 +23,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from alumni.core.demo import demo_alumni_build, demo_people
+from alumni.events.demo import demo_events_build
 from alumni.network.demo import demo_network_build
 from alumni.people.demo import demo_records_build, demo_verified_links
 from cms.demo import DemoSiteProfile, demo_site_build
@@ -108,6 +109,7 @@ class Command(BaseCommand):
                 demo_records_build(school=school, actor=admin)
                 demo_verified_links(seed=f"demo-links-{spec.subdomain}")
                 demo_network_build(school=school, actor=admin, seed=f"demo-network-{spec.subdomain}")
+                demo_events_build(school=school, actor=admin, seed=f"demo-events-{spec.subdomain}")
             connection.set_schema_to_public()
             self.stdout.write(
                 f"{spec.subdomain}: {site['news']} news, {site['about']} about page, {alumni} alumni created"
