@@ -15,6 +15,7 @@ from alumni.core.models import AuditEntry
 from alumni.network.models import Membership, Organization
 from alumni.people.choices import Verification
 from alumni.people.models import Claim, Person
+from billing.payments.models import ProviderAccount
 from cms.models import ArticlePage, HomePage, NewsPage
 from tenants.models import School
 from tests.conftest import inside
@@ -86,6 +87,9 @@ def test_bootstrap_demo_creates_everything_once(db, media):
         alumnus = demo_people("demo-a", 1)[0]
         user = get_user_model().objects.get(phone=alumnus["phone"])
         assert user.name == alumnus["name"] and user.check_password("alumni-demo-2026")
+        # Demo schools pay through the labelled sandbox whatever the server's settings, set once.
+        assert ProviderAccount.objects.get(provider="sandbox").enabled
+        assert AuditEntry.objects.filter(action="payments.account_update").count() == 1
 
     home = Client(HTTP_HOST="demo-a.localhost").get("/")
     assert "明德大学校友会" in home.content.decode() and "关于我们" in home.content.decode()

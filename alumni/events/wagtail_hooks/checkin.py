@@ -195,6 +195,7 @@ class CheckinMenuItem(MenuItem):
         return is_school_admin(user) or (has_back_office(user) and events_managed_by(user).exists())
 
 
-@hooks.register("register_admin_menu_item")
+# An item of the 活动管理 submenu (wagtail_hooks/events.py defines it).
+@hooks.register("register_events_menu_item")
 def register_checkin_menu_item():
-    return CheckinMenuItem(_("签到管理"), reverse("events_checkin"), icon_name="tick", order=172)
+    return CheckinMenuItem(_("签到管理"), reverse("events_checkin"), icon_name="tick", order=400)

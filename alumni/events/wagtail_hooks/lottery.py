@@ -335,6 +335,7 @@ class LotteryMenuItem(MenuItem):
         return is_school_admin(user) or (has_back_office(user) and events_managed_by(user).exists())
 
 
-@hooks.register("register_admin_menu_item")
+# An item of the 活动管理 submenu (wagtail_hooks/events.py defines it).
+@hooks.register("register_events_menu_item")
 def register_lottery_menu_item():
-    return LotteryMenuItem(_("座位与抽奖"), reverse("events_lottery"), icon_name="group", order=173)
+    return LotteryMenuItem(_("座位与抽奖"), reverse("events_lottery"), icon_name="group", order=500)

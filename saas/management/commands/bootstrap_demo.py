@@ -26,6 +26,9 @@ from alumni.core.demo import demo_alumni_build, demo_people
 from alumni.events.demo import demo_events_build
 from alumni.network.demo import demo_network_build
 from alumni.people.demo import demo_records_build, demo_verified_links
+from billing.payments.models import Provider
+from billing.payments.selectors import provider_account
+from billing.payments.services import provider_account_update
 from cms.demo import DemoSiteProfile, demo_site_build
 from tenants.models import School
 from tenants.services import SchoolAdmin, operator_save, school_create, school_url
@@ -110,6 +113,10 @@ class Command(BaseCommand):
                 demo_verified_links(seed=f"demo-links-{spec.subdomain}")
                 demo_network_build(school=school, actor=admin, seed=f"demo-network-{spec.subdomain}")
                 demo_events_build(school=school, actor=admin, seed=f"demo-events-{spec.subdomain}")
+                # Demo schools take payments through the labelled sandbox, even on a production server.
+                sandbox = provider_account(Provider.SANDBOX)
+                if sandbox is None or not sandbox.enabled:
+                    provider_account_update(provider=Provider.SANDBOX, actor=admin, enabled=True)
             connection.set_schema_to_public()
             self.stdout.write(
                 f"{spec.subdomain}: {site['news']} news, {site['about']} about page, {alumni} alumni created"
