@@ -47,7 +47,8 @@ DEFAULT_SIZE = "a4_2x4"
 
 
 def _qr(payload: str) -> ImageReader:
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=2)
+    # A 4-module quiet zone, as the QR standard asks: scanners (and decoders) miss codes without it.
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=4)
     qr.add_data(payload)
     qr.make(fit=True)
     buffer = io.BytesIO()

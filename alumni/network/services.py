@@ -9,13 +9,13 @@ request per person and organization, one president per organization, one root) b
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import timedelta
 from io import BytesIO
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alumni.core.custom_forms import form_answers_clean, form_fields_clean
 from alumni.core.permissions import is_school_admin
 from alumni.core.services import audit_record
 from alumni.messaging.message import Message
@@ -102,35 +102,8 @@ def _snapshot(org: Organization) -> dict:
     }
 
 
-JOIN_FIELD_TYPES = ("text", "textarea", "choice", "number", "date")
-
-
-def _clean_options(options) -> list[str]:
-    if isinstance(options, str):
-        options = options.splitlines()
-    return list(dict.fromkeys(str(o).strip()[:40] for o in options or [] if str(o).strip()))
-
-
 def _clean_join_form(form) -> list[dict]:
-    if not isinstance(form, list):
-        raise OrganizationInvalid("入会申请表格式不正确", field="join_form")
-    cleaned, keys = [], set()
-    for item in form:
-        key = str((item or {}).get("key", "")).strip() if isinstance(item, dict) else ""
-        label = str(item.get("label", "")).strip() if key else ""
-        if not key or not label or key in keys:
-            raise OrganizationInvalid("申请表的每一项需要唯一的标识和名称", field="join_form")
-        keys.add(key)
-        kind = item.get("type") or "text"
-        if kind not in JOIN_FIELD_TYPES:
-            raise OrganizationInvalid(f"申请表“{label}”的类型不正确", field="join_form")
-        field = {"key": key, "label": label[:60], "type": kind, "required": bool(item.get("required"))}
-        if kind == "choice":
-            field["options"] = _clean_options(item.get("options"))
-            if len(field["options"]) < 2:
-                raise OrganizationInvalid(f"选择题“{label}”至少需要两个选项", field="join_form")
-        cleaned.append(field)
-    return cleaned
+    return form_fields_clean(form, error=OrganizationInvalid, field="join_form", title="入会申请表")
 
 
 def _clean_fields(fields: dict, *, is_head: bool) -> dict:
@@ -255,40 +228,8 @@ def org_move(*, organization: Organization, new_parent: Organization, actor) -> 
 # --- joining ----------------------------------------------------------------------------------
 
 
-def _clean_answer(item: dict, value: str) -> str:
-    """One answer checked against its field's type; '' stays '' (required is checked by the caller)."""
-    kind, label, key = item.get("type", "text"), item["label"], item["key"]
-    if not value:
-        return ""
-    if kind == "number":
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or len(value) > 30:
-            raise JoinAnswersInvalid(f"“{label}”请填写数字", field=key)
-        return value
-    if kind == "date":
-        try:
-            return date.fromisoformat(value).isoformat()
-        except ValueError:
-            raise JoinAnswersInvalid(f"“{label}”请填写日期（如 2020-09-01）", field=key) from None
-    if kind == "choice" and value not in item.get("options", []):
-        raise JoinAnswersInvalid(f"“{label}”请从选项中选择", field=key)
-    return value[:1000]
-
-
 def _clean_answers(org: Organization, answers: dict | None) -> dict:
-    answers = answers or {}
-    if not isinstance(answers, dict):
-        raise JoinAnswersInvalid()
-    cleaned = {}
-    for item in org.join_form:
-        value = str(answers.get(item["key"], "") or "").strip()
-        if item.get("required") and not value:
-            raise JoinAnswersInvalid(f"请填写：{item['label']}", field=item["key"])
-        cleaned[item["key"]] = _clean_answer(item, value)
-    return cleaned
+    return form_answers_clean(org.join_form, answers, error=JoinAnswersInvalid)
 
 
 def join_request_submit(*, person, organization: Organization, answers: dict | None = None, actor=None):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from alumni.core.custom_forms import form_fields_clean
 from alumni.core.permissions import is_school_admin
 from alumni.core.services import audit_record
 from alumni.events.errors import EventInvalid, EventNotAllowed, EventStateConflict
@@ -75,7 +76,6 @@ PROPOSAL_FIELDS = (
     "organizer_phone",
     "capacity",
 )
-FORM_FIELD_TYPES = ("text", "textarea", "choice", "number", "date")
 
 
 def _require(allowed: bool, message: str | None = None) -> None:
@@ -84,29 +84,7 @@ def _require(allowed: bool, message: str | None = None) -> None:
 
 
 def _clean_form(form) -> list[dict]:
-    """The registration form's fields, in the same shape as network join forms."""
-    if not isinstance(form, list):
-        raise EventInvalid("报名表格式不正确", field="form")
-    cleaned, keys = [], set()
-    for item in form:
-        key = str(item.get("key", "")).strip() if isinstance(item, dict) else ""
-        label = str(item.get("label", "")).strip() if key else ""
-        if not key or not label or key in keys:
-            raise EventInvalid("报名表的每一项需要唯一的标识和名称", field="form")
-        keys.add(key)
-        kind = item.get("type") or "text"
-        if kind not in FORM_FIELD_TYPES:
-            raise EventInvalid(f"报名表“{label}”的类型不正确", field="form")
-        field = {"key": key, "label": label[:60], "type": kind, "required": bool(item.get("required"))}
-        if kind == "choice":
-            options = item.get("options") or []
-            if isinstance(options, str):
-                options = options.splitlines()
-            field["options"] = list(dict.fromkeys(str(o).strip()[:40] for o in options if str(o).strip()))
-            if len(field["options"]) < 2:
-                raise EventInvalid(f"选择题“{label}”至少需要两个选项", field="form")
-        cleaned.append(field)
-    return cleaned
+    return form_fields_clean(form, error=EventInvalid, field="form", title="报名表")
 
 
 def _clean(fields: dict, *, allowed: tuple[str, ...], current: Event | None = None) -> dict:

@@ -20,14 +20,13 @@ registration no longer waiting for it is refunded.
 from __future__ import annotations
 
 import logging
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from alumni.core.custom_forms import form_answers_clean
 from alumni.core.errors import ServiceError
 from alumni.core.permissions import is_school_admin
 from alumni.core.services import audit_record
@@ -80,40 +79,9 @@ S = RegistrationStatus
 # --- answers and guests -----------------------------------------------------------------------
 
 
-def _clean_answer(item: dict, value: str) -> str:
-    kind, label, key = item.get("type", "text"), item["label"], item["key"]
-    if not value:
-        return ""
-    if kind == "number":
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or len(value) > 30:
-            raise RegistrationInvalid(f"“{label}”请填写数字", field=key)
-        return value
-    if kind == "date":
-        try:
-            return date.fromisoformat(value).isoformat()
-        except ValueError:
-            raise RegistrationInvalid(f"“{label}”请填写日期（如 2020-09-01）", field=key) from None
-    if kind == "choice" and value not in item.get("options", []):
-        raise RegistrationInvalid(f"“{label}”请从选项中选择", field=key)
-    return value[:1000]
-
-
 def clean_answers(form: list[dict], answers: dict | None) -> dict:
     """Answers to an event's registration form, checked like network join forms."""
-    answers = answers or {}
-    if not isinstance(answers, dict):
-        raise RegistrationInvalid()
-    cleaned = {}
-    for item in form:
-        value = str(answers.get(item["key"], "") or "").strip()
-        if item.get("required") and not value:
-            raise RegistrationInvalid(f"请填写：{item['label']}", field=item["key"])
-        cleaned[item["key"]] = _clean_answer(item, value)
-    return cleaned
+    return form_answers_clean(form, answers, error=RegistrationInvalid)
 
 
 def _clean_guests(event: Event, guests) -> list[dict]:
