@@ -9,7 +9,6 @@ entry."""
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlencode
 
 from django import forms
@@ -28,6 +27,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from alumni.core.audit_actions import register_audit_actions
 from alumni.core.errors import ServiceError
+from alumni.core.form_editor import QuestionFormSet, questions_from, questions_initial
 from alumni.core.permissions import has_back_office, is_school_admin, school_admin_required
 from alumni.core.todos import TodoItem, register_todo
 from alumni.network import wagtail_clubs  # noqa: F401  (its hooks: the club application review)
@@ -119,74 +119,6 @@ class OrganizationForm(forms.Form):
             self.fields["related"].label_from_instance = lambda o: f"{'　' * (o.depth - 1)}{o.name}"
 
 
-JOIN_FIELD_CHOICES = [
-    ("text", _("单行文本")),
-    ("textarea", _("多行文本")),
-    ("choice", _("单选")),
-    ("number", _("数字")),
-    ("date", _("日期")),
-]
-
-
-class JoinFieldForm(forms.Form):
-    """One question of the join application form; ``key`` names the answer and never changes."""
-
-    key = forms.CharField(widget=forms.HiddenInput, required=False)
-    label = forms.CharField(label=_("问题"), max_length=60, required=False)
-    type = forms.ChoiceField(label=_("类型"), choices=JOIN_FIELD_CHOICES, initial="text")
-    required = forms.BooleanField(label=_("必填"), required=False)
-    options = forms.CharField(
-        label=_("选项（每行一个，仅单选）"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("key") and not data.get("label") and not data.get("DELETE"):
-            self.add_error("label", _("请填写问题，或勾选删除"))
-        if data.get("label") and data.get("type") == "choice":
-            options = [line.strip() for line in (data.get("options") or "").splitlines() if line.strip()]
-            if len(set(options)) < 2:
-                self.add_error("options", _("单选题至少需要两个选项"))
-        return data
-
-
-JoinFieldFormSet = forms.formset_factory(JoinFieldForm, extra=2, can_delete=True)
-
-
-def join_form_initial(org: Organization | None) -> list[dict]:
-    return [
-        {
-            "key": item["key"],
-            "label": item["label"],
-            "type": item.get("type", "text"),
-            "required": item.get("required", False),
-            "options": "\n".join(item.get("options", [])),
-        }
-        for item in (org.join_form if org else [])
-    ]
-
-
-def join_form_from(formset) -> list[dict]:
-    """The formset's rows as join_form items.
-
-    A new question gets a random key: answers already given are stored under their question's
-    key, so a key must never be handed to another question, even after its own was deleted."""
-    items = []
-    for row in formset.cleaned_data:
-        if not row or row.get("DELETE") or not (row.get("label") or row.get("key")):
-            continue
-        item = {
-            "key": row.get("key") or f"q{secrets.token_hex(4)}",
-            "label": row["label"],
-            "type": row["type"],
-            "required": row["required"],
-        }
-        if row["type"] == "choice":
-            item["options"] = row["options"].splitlines()
-        items.append(item)
-    return items
-
-
 def _org(pk: int) -> Organization:
     return get_object_or_404(Organization, pk=pk)
 
@@ -241,13 +173,15 @@ def _form_view(request, *, org: Organization | None, parent: Organization | None
     form = OrganizationForm(request.POST or None, head=bool(org and org.is_head), org=org, initial=initial)
     # A post without the builder's rows (a script, an older page) leaves the join form as it is.
     with_builder = "jf-TOTAL_FORMS" in request.POST
-    join_fields = JoinFieldFormSet(
-        request.POST if with_builder else None, prefix="jf", initial=join_form_initial(org)
+    join_fields = QuestionFormSet(
+        request.POST if with_builder else None,
+        prefix="jf",
+        initial=questions_initial(org.join_form if org else []),
     )
     if request.method == "POST" and form.is_valid() and (not with_builder or join_fields.is_valid()):
         data = dict(form.cleaned_data)
         if with_builder:
-            data["join_form"] = join_form_from(join_fields)
+            data["join_form"] = questions_from(join_fields)
         related = data.pop("related", None)
         try:
             if org is None:

@@ -9,7 +9,6 @@ scope again and write the audit entry."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
@@ -30,6 +29,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from alumni.core.audit_actions import register_audit_actions
 from alumni.core.errors import ServiceError
+from alumni.core.form_editor import QuestionFormSet, questions_from, questions_initial
 from alumni.core.permissions import has_back_office, is_school_admin, school_admin_required
 from alumni.core.pii import mask_phone
 from alumni.core.todos import TodoItem, register_todo
@@ -130,27 +130,6 @@ class EventForm(forms.ModelForm):
             del self.fields["organization"]
 
 
-FIELD_TYPES = [
-    ("text", _("单行文本")),
-    ("textarea", _("多行文本")),
-    ("choice", _("单选")),
-    ("number", _("数字")),
-    ("date", _("日期")),
-]
-
-
-class FormFieldForm(forms.Form):
-    """One question of the registration form; ``key`` names the answers and never changes."""
-
-    key = forms.CharField(widget=forms.HiddenInput, required=False)
-    label = forms.CharField(label=_("问题"), max_length=60, required=False)
-    type = forms.ChoiceField(label=_("类型"), choices=FIELD_TYPES, initial="text")
-    required = forms.BooleanField(label=_("必填"), required=False)
-    options = forms.CharField(
-        label=_("选项（每行一个，仅单选）"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
 class TicketTypeForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label=_("票种"), max_length=40, required=False)
@@ -160,39 +139,7 @@ class TicketTypeForm(forms.Form):
     is_active = forms.BooleanField(label=_("可报名"), required=False, initial=True)
 
 
-FormFieldFormSet = forms.formset_factory(FormFieldForm, extra=2, can_delete=True)
 TicketTypeFormSet = forms.formset_factory(TicketTypeForm, extra=1)
-
-
-def _form_initial(event: Event | None) -> list[dict]:
-    return [
-        {
-            "key": item["key"],
-            "label": item["label"],
-            "type": item.get("type", "text"),
-            "required": item.get("required", False),
-            "options": "\n".join(item.get("options", [])),
-        }
-        for item in (event.form if event else [])
-    ]
-
-
-def _form_from(formset) -> list[dict]:
-    # A new question gets a fresh random key: answers already given stay under their own key.
-    items = []
-    for row in formset.cleaned_data:
-        if not row or row.get("DELETE") or not row.get("label"):
-            continue
-        item = {
-            "key": row.get("key") or f"q{secrets.token_hex(4)}",
-            "label": row["label"],
-            "type": row["type"],
-            "required": row["required"],
-        }
-        if row["type"] == "choice":
-            item["options"] = row["options"].splitlines()
-        items.append(item)
-    return items
 
 
 def _tickets_initial(event: Event | None) -> list[dict]:
@@ -301,13 +248,15 @@ def _editor(request, *, event: Event | None):
         user=request.user,
         creating=event is None,
     )
-    fields = FormFieldFormSet(request.POST or None, prefix="ff", initial=_form_initial(event))
+    fields = QuestionFormSet(
+        request.POST or None, prefix="ff", initial=questions_initial(event.form if event else [])
+    )
     tickets = TicketTypeFormSet(request.POST or None, prefix="tt", initial=_tickets_initial(event))
     if request.method == "POST" and form.is_valid() and fields.is_valid() and tickets.is_valid():
         data = {name: form.cleaned_data[name] for name in EVENT_FIELDS}
         if "cover" not in request.FILES:
             data.pop("cover")
-        data["form"] = _form_from(fields)
+        data["form"] = questions_from(fields)
         specs = _tickets_from(tickets)
         try:
             if event is None:
